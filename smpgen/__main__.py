@@ -1,0 +1,5 @@
+"""``python -m smpgen``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,165 @@
+"""The ``smpgen`` command: parses options and calls the library API, nothing more.
+
+Heavy libraries (WeasyPrint, python-docx, pydantic) are imported inside the commands
+that need them, so ``smpgen --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import Problem, SmpgenError
+from .version import __version__
+
+FORMAT_NAMES = ("docx", "pdf", "html")
+
+
+class _Cli(click.Group):
+    """Catches every :class:`SmpgenError` in one place: ``Error: ...``, then its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SmpgenError as e:
+            click.echo(f"Error: {e.format()}", err=True)
+            ctx.exit(e.exit_code)
+
+
+def _formats(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    chosen = [f.strip().lower() for v in value for f in v.split(",") if f.strip()]
+    bad = [f for f in chosen if f not in FORMAT_NAMES]
+    if bad:
+        raise click.BadParameter(f"{', '.join(bad)}; choose from {', '.join(FORMAT_NAMES)}")
+    return tuple(chosen) or FORMAT_NAMES
+
+
+def _warn(problems: list[Problem]) -> None:
+    for p in problems:
+        click.echo(f"{p.path}:{p.line}: {p.field}: warning: {p.message}", err=True)
+
+
+format_option = click.option(
+    "--format", "formats", multiple=True, callback=_formats, metavar="LIST",
+    help="Formats to write, comma-separated: docx, pdf, html (default: all).")
+out_option = click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="output",
+    show_default=True, help="Folder to write into.")
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="smpgen")
+@click.option("--templates", type=click.Path(file_okay=False, path_type=Path),
+              default="templates", show_default=True,
+              help="A folder of your own models, searched besides the shipped ones.")
+@click.pass_context
+def cli(ctx: click.Context, templates: Path) -> None:
+    """Write council-ready city social media policies from a city profile."""
+    ctx.obj = {"templates": templates}
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--name", required=True, help="The city's name, e.g. Lakeview.")
+@click.option("--state", required=True, help="Two-letter state code, e.g. MN.")
+@click.option("--model", "model_id", default="city-social-media", show_default=True,
+              help="The model the profile fills in.")
+@click.option("--force", is_flag=True, help="Overwrite an existing profile.")
+@click.pass_obj
+def init(obj: dict[str, Any], path: Path, name: str, state: str, model_id: str,
+         force: bool) -> None:
+    """Write a commented profile with every field, ready to fill in."""
+    from .models import get_model
+    from .scaffold import init_profile
+
+    for written in init_profile(path, get_model(model_id, obj["templates"]), name=name,
+                                state=state, force=force):
+        click.echo(f"wrote {written}")
+
+
+@cli.command()
+@click.argument("profiles", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--draft", is_flag=True, help="Allow required values to be missing.")
+@click.pass_obj
+def validate(obj: dict[str, Any], profiles: tuple[Path, ...], draft: bool) -> None:
+    """Check profiles; print OK or every problem as FILE:LINE: FIELD: MESSAGE."""
+    from .api import validate as validate_profiles
+
+    failed = 0
+    for report in validate_profiles(profiles, draft=draft, templates=obj["templates"]):
+        if report.ok:
+            click.echo(f"OK {report.path}")
+        else:
+            failed += 1
+            for p in report.problems:
+                click.echo(str(p), err=True)
+        _warn(report.warnings)
+    if failed:
+        click.echo(f"{failed} of {len(profiles)} profile(s) have problems.", err=True)
+        sys.exit(2)
+
+
+@cli.command()
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@format_option
+@out_option
+@click.option("--draft", is_flag=True,
+              help="Render even with required values missing; they print as blanks.")
+@click.option("--edition", type=click.Choice(["council", "annotated"]), default="council",
+              show_default=True, help="annotated adds a drafter's note after each section.")
+@click.pass_obj
+def render(obj: dict[str, Any], profile: Path, formats: tuple[str, ...], out_dir: Path,
+           draft: bool, edition: str) -> None:
+    """Render a city's policy to output/<profile>/."""
+    from .api import render as render_profile
+
+    result = render_profile(profile, formats=formats, out_dir=out_dir, draft=draft,
+                            edition=edition, templates=obj["templates"])
+    _warn(result.warnings)
+    for path in result.paths:
+        click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("model_id", default="city-social-media", metavar="[MODEL]")
+@format_option
+@out_option
+@click.pass_obj
+def model(obj: dict[str, Any], model_id: str, formats: tuple[str, ...], out_dir: Path) -> None:
+    """Render a model as the league publishes it: blanks, suggestions, drafter's notes."""
+    from .api import render_model
+
+    for path in render_model(model_id, formats=formats, out_dir=out_dir,
+                             templates=obj["templates"]).paths:
+        click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.pass_obj
+def models(obj: dict[str, Any]) -> None:
+    """List the shipped models and those in your templates folder."""
+    from .api import list_models
+
+    for m in list_models(templates=obj["templates"]):
+        click.echo(f"{m.id}  {m.version}  {m.origin}  {m.title}  ({m.path})")
+
+
+@cli.command()
+@click.option("--model", "model_id", default="city-social-media", show_default=True,
+              help="The model whose profile schema to print.")
+@click.pass_obj
+def schema(obj: dict[str, Any], model_id: str) -> None:
+    """Print the profile's JSON Schema (editors use it to check profiles as you type)."""
+    from .models import get_model
+    from .schema import schema_text
+
+    click.echo(schema_text(get_model(model_id, obj["templates"])), nl=False)
+
+
+def main() -> None:
+    """Entry point of the ``smpgen`` script."""
+    cli(prog_name="smpgen")

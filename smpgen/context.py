@@ -1,0 +1,84 @@
+"""Stage 2: the values a model's templates see, from a profile or as the league's blanks."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .models import Model
+from .profile import Profile, profile_variables
+from .records import RecordsLaw
+from .text import BlankList, Composite
+from .tree import Blank
+from .variables import Variable
+
+
+def profile_context(profile: Profile) -> dict[str, Any]:
+    """The template context for a city: its values, with blanks where a draft leaves gaps."""
+    values = copy.deepcopy(profile.values)
+    variables = profile_variables(profile.model)
+    for name in profile.missing:
+        _set_blank(values, variables, name)
+    law = profile.records_law if profile.values["city"]["state"] else None
+    return _derive(values, profile.model, law)
+
+
+def model_context(model: Model) -> dict[str, Any]:
+    """The template context for the league edition: defaults, and a blank for every gap."""
+    values: dict[str, Any] = {}
+    _defaults_or_blanks(profile_variables(model), values)
+    return _derive(values, model, None)
+
+
+def _defaults_or_blanks(variables: tuple[Variable, ...], into: dict[str, Any]) -> None:
+    for var in variables:
+        if var.is_group:
+            into[var.key] = {}
+            _defaults_or_blanks(var.fields, into[var.key])
+        elif var.default is not None:
+            into[var.key] = var.default
+        elif var.type == "choice":
+            into[var.key] = var.choices[0]
+        elif var.type == "boolean":
+            into[var.key] = False
+        elif var.name.startswith("document."):
+            into[var.key] = None
+        else:
+            into[var.key] = blank_for(var)
+
+
+def blank_for(var: Variable) -> Blank | BlankList:
+    """The blank that stands for ``var`` until a city fills it in."""
+    blank = Blank(var.name, var.suggestion)
+    if var.type != "list":
+        return blank
+    assert var.item is not None
+    if var.item.type == "object":
+        fields = {f.key: Blank(f.name, f.suggestion) for f in var.item.fields}
+        return BlankList(Blank(var.name, var.suggestion), fields)
+    return BlankList(Blank(var.name, var.suggestion or var.item.suggestion))
+
+
+def _set_blank(values: dict[str, Any], variables: tuple[Variable, ...], name: str) -> None:
+    *groups, key = name.split(".")
+    target, group = values, variables
+    for part in groups:
+        target = target[part]
+        group = next(v for v in group if v.key == part).fields
+    target[key] = blank_for(next(v for v in group if v.key == key))
+
+
+def _derive(values: dict[str, Any], model: Model, law: RecordsLaw | None) -> dict[str, Any]:
+    city = values["city"]
+    city["full_name"] = Composite([city["kind"], " of ", city["name"]])
+    values["document"]["title"] = values["document"]["title"] or model.title
+    if law is None:
+        values["records_law"] = {
+            "name": Blank("records_law.name", "the state's public records law"),
+            "citation": Blank("records_law.citation", "its citation"),
+            "state": Blank("city.state", "state"),
+        }
+    else:
+        values["records_law"] = {"name": law.name, "citation": law.citation,
+                                 "state": law.state_name}
+    return values

@@ -1,0 +1,123 @@
+"""Stage 4b: assemble the document tree for a city or for the league's model edition."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from typing import Any
+
+from .context import model_context, profile_context
+from .errors import ModelError
+from .models import Model
+from .numbering import number_sections, references, scheme
+from .parse import parse_blocks, parse_section
+from .profile import Profile
+from .text import BlankList, Composite, TextRenderer, long_date
+from .tree import Blank, Block, Document, DocumentInfo, Inline, Section, Text, plain
+from .version import __version__
+
+
+@cache
+def _renderer(model: Model) -> TextRenderer:
+    return TextRenderer(model)
+
+
+def policy_document(profile: Profile, edition: str = "council") -> Document:
+    """The policy for a city; ``edition`` is ``council`` or ``annotated``."""
+    context = profile_context(profile)
+    values = profile.values
+    doc_values = values["document"]
+    adoption = doc_values["adoption"]
+    rows: list[tuple[str, str]] = []
+    if profile.adopted:
+        status: list[Inline] = [Text(f"Adopted {long_date(adoption['adopted'])}")]
+        rows = [("Resolution", str(adoption["resolution"])),
+                ("Adopted", long_date(adoption["adopted"])),
+                ("Effective", long_date(adoption["effective"]))]
+    else:
+        status = [Text("Draft for review by the city attorney before adoption")]
+    info = DocumentInfo(
+        jurisdiction=inlines_of(context["city"]["full_name"]),
+        title=context["document"]["title"],
+        policy_number=doc_values["policy_number"],
+        version=doc_values["version"],
+        status=status,
+        adoption=rows,
+        draft=not profile.adopted,
+        numbering=doc_values["numbering"],
+        number_prefix=doc_values["policy_number"],
+        language=doc_values["language"],
+        subject="",
+        provenance={"generator": f"smpgen {__version__}",
+                    "model": f"{profile.model.id} {profile.model.version}",
+                    "profile-sha256": profile.sha256},
+    )
+    info.subject = f"{info.title} of the {plain(info.jurisdiction)}"
+    return _assemble(profile.model, context, info, keep_notes=edition == "annotated",
+                     front_note=edition == "annotated")
+
+
+def model_document(model: Model) -> Document:
+    """The league's edition: every blank visible, drafter's notes shown."""
+    context = model_context(model)
+    info = DocumentInfo(
+        jurisdiction=inlines_of(context["city"]["full_name"]),
+        title=model.title,
+        policy_number=None,
+        version=model.version,
+        status=[Text(f"Model policy published by {model.publisher}")],
+        adoption=[],
+        draft=False,
+        numbering=context["document"]["numbering"],
+        number_prefix=None,
+        language=context["document"]["language"],
+        subject=f"Model {model.title.lower()} for cities to adapt",
+        provenance={"generator": f"smpgen {__version__}",
+                    "model": f"{model.id} {model.version}"},
+    )
+    return _assemble(model, context, info, keep_notes=True, front_note=True)
+
+
+def inlines_of(value: Any) -> list[Inline]:
+    """A context value (text, blank, or composite of both) as tree inlines."""
+    if isinstance(value, Composite):
+        return [n for part in value.parts for n in inlines_of(part)]
+    if isinstance(value, Blank):
+        return [Blank(value.name, value.suggestion)]
+    if isinstance(value, BlankList):
+        return [value.blank]
+    if isinstance(value, dt.date):
+        return [Text(long_date(value))]
+    return [Text(str(value))]
+
+
+def _assemble(model: Model, context: dict[str, Any], info: DocumentInfo, *,
+              keep_notes: bool, front_note: bool) -> Document:
+    renderer = _renderer(model)
+    front: list[Block] = []
+    if front_note and model.front_note:
+        rendered = renderer.render(model.front_note, context)
+        front = parse_blocks(rendered, keep_notes=True, where=str(model.path / model.front_note))
+    sections: list[Section] = []
+    for spec in model.sections:
+        if spec.include_if and not _lookup(context, spec.include_if):
+            continue
+        rendered = renderer.render(spec.source, context)
+        sections.append(parse_section(rendered, spec.id, [Text(spec.title)],
+                                      keep_notes=keep_notes, where=str(model.path / spec.source)))
+    doc = Document(info, front, sections)
+    known = number_sections(doc, scheme(info.numbering, info.number_prefix))
+    for section in sections:
+        for target in references([section]):
+            if target not in known:
+                raise ModelError(f"{model.path / model.section(section.id).source}: refers to "
+                                 f"section {target!r}, which is not in this policy (unknown id, "
+                                 "or an optional section that is switched off)")
+    return doc
+
+
+def _lookup(context: dict[str, Any], dotted: str) -> Any:
+    value: Any = context
+    for part in dotted.split("."):
+        value = value[part]
+    return value

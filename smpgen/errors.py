@@ -1,0 +1,67 @@
+"""The exceptions smpgen raises. The CLI catches :class:`SmpgenError` in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SmpgenError(Exception):
+    """Root of every error smpgen raises on purpose; ``exit_code`` is what the CLI returns."""
+
+    exit_code = 1
+
+    def format(self) -> str:
+        """The message to show a person, without the ``Error:`` prefix."""
+        return str(self)
+
+
+class UserError(SmpgenError):
+    """Something the user can fix: a bad profile, a missing model, an edited output."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One located problem in an input file."""
+
+    path: Path
+    """The file, as the user named it."""
+    line: int
+    """1-based line the problem is on (the key's line for a field)."""
+    field: str
+    """Dotted field name, e.g. ``officials.coordinator``; empty for the whole file."""
+    message: str
+    """What is wrong and what is expected."""
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}:"
+        return f"{where} {self.field}: {self.message}" if self.field else f"{where} {self.message}"
+
+
+class ProfileError(UserError):
+    """One or more problems in a profile or record file, all reported together."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+    def format(self) -> str:
+        count = len(self.problems)
+        files = sorted({str(p.path) for p in self.problems})
+        noun = "problem" if count == 1 else "problems"
+        return "\n".join([f"{count} {noun} in {', '.join(files)}:",
+                          *(str(p) for p in self.problems)])
+
+
+class ModelError(UserError):
+    """A model (template folder) that is missing, malformed, or breaks the sandbox."""
+
+
+class FontError(SmpgenError):
+    """The fonts the PDF embeds are missing from the installation."""
+
+
+class OutputError(UserError):
+    """An output that cannot be written safely."""

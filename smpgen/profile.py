@@ -1,0 +1,209 @@
+"""Stage 1: load a city profile and validate it against its model's declarations."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import ModelError, Problem, ProfileError
+from .fields import describe, group_model
+from .models import DEFAULT_MODEL, Model, get_model
+from .records import RecordsLaw, records_laws
+from .sourcefile import Loc, SourceFile, dotted, load_yaml
+from .variables import Variable, parse_group
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A validated profile: every declared value, defaults filled in."""
+
+    path: Path
+    """The file as the user named it."""
+    sha256: str
+    """SHA-256 of the file's bytes, recorded as provenance."""
+    model: Model
+    """The model the profile fills in."""
+    values: dict[str, Any]
+    """Nested values by key; ``None`` where a value is missing (only with ``draft``)."""
+    missing: tuple[str, ...]
+    """Dotted names of required values left blank (only with ``draft``)."""
+    warnings: tuple[Problem, ...]
+    """Located things to confirm that do not stop a render."""
+    records_law: RecordsLaw
+    """The state's public records law."""
+
+    @property
+    def adopted(self) -> bool:
+        """True once the adoption block is filled in."""
+        return self.values["document"]["adoption"]["adopted"] is not None
+
+    @property
+    def stem(self) -> str:
+        """The profile's file name without extension: names its output folder."""
+        return self.path.stem
+
+
+@cache
+def core_variables() -> tuple[Variable, ...]:
+    """The fields smpgen defines for every model (``data/core.yaml``)."""
+    text = (resources.files("smpgen") / "data" / "core.yaml").read_text("utf-8")
+    return parse_group(yaml.safe_load(text), "", ())
+
+
+def profile_variables(model: Model) -> tuple[Variable, ...]:
+    """Core fields followed by the model's own."""
+    core = core_variables()
+    taken = {v.key for v in core}
+    clash = [v.key for v in model.variables if v.key in taken]
+    if clash:
+        raise ModelError(f"model {model.id} redeclares smpgen's own fields: {', '.join(clash)}")
+    return core + model.variables
+
+
+def load_profile(path: Path, *, draft: bool = False,
+                 templates: Path | None = Path("templates")) -> Profile:
+    """Load ``path``; raise :class:`ProfileError` listing every problem, located."""
+    source = load_yaml(path)
+    model_id = source.data.get("model", DEFAULT_MODEL)
+    if not isinstance(model_id, str):
+        raise _one(source, ("model",), f"expected a model id, got {describe(model_id)}")
+    try:
+        model = get_model(model_id, templates)
+    except ModelError as e:
+        if "no model" not in str(e):
+            raise
+        raise _one(source, ("model",), str(e)) from None
+    variables = profile_variables(model)
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    try:
+        checked = group_model("Profile", variables).model_validate(source.data)
+        values = checked.model_dump()
+    except ValidationError as e:
+        problems.extend(_translate(source, variables, e))
+    missing: list[str] = []
+    if not problems:
+        _fill(variables, values, (), source, problems, missing, draft)
+        _cross_checks(source, values, problems)
+    if problems:
+        raise ProfileError(sorted(problems, key=lambda p: p.line))
+    law = records_laws()[values["city"]["state"]] if values["city"]["state"] else None
+    warnings = []
+    if law is not None and not law.verified:
+        warnings.append(Problem(path, source.line_of(("city", "state")), "city.state",
+                                f"the citation of the {law.name} ({law.citation}) is not yet "
+                                f"verified ({law.note or 'unverified'}); confirm it before adoption"))
+    return Profile(
+        path=path,
+        sha256=hashlib.sha256(source.text).hexdigest(),
+        model=model,
+        values=values,
+        missing=tuple(missing),
+        warnings=tuple(warnings),
+        records_law=law or _blank_law(),
+    )
+
+
+def _blank_law() -> RecordsLaw:
+    return RecordsLaw("", "", "", "", False, "state not given")
+
+
+def _one(source: SourceFile, loc: Loc, message: str) -> ProfileError:
+    return ProfileError([Problem(source.path, source.line_of(loc), dotted(loc), message)])
+
+
+def _var_at(variables: tuple[Variable, ...], loc: Loc) -> tuple[Variable | None, tuple[Variable, ...]]:
+    """The declaration at ``loc`` and the siblings it was looked up among."""
+    group, var = variables, None
+    for part in loc:
+        if isinstance(part, int):
+            if var is None or var.item is None:
+                return None, group
+            var = var.item
+            group = var.fields
+            continue
+        siblings = group
+        var = next((v for v in group if v.key == part), None)
+        if var is None:
+            return None, siblings
+        group = var.fields
+    return var, group
+
+
+def _translate(source: SourceFile, variables: tuple[Variable, ...],
+               error: ValidationError) -> list[Problem]:
+    out = []
+    for err in error.errors():
+        loc: Loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
+        var, siblings = _var_at(variables, loc)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            names = [v.key for v in siblings]
+            close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else "expected one of: " + ", ".join(names)
+            message = f"unknown field; {hint}"
+        elif kind == "value_error":
+            message = err["msg"].removeprefix("Value error, ")
+        elif var is not None:
+            message = f"expected {var.expected()}, got {describe(err['input'])}"
+        else:
+            message = err["msg"]
+        out.append(Problem(source.path, source.line_of(loc), dotted(loc), message))
+    return out
+
+
+def _fill(variables: tuple[Variable, ...], values: dict[str, Any], loc: Loc, source: SourceFile,
+          problems: list[Problem], missing: list[str], draft: bool) -> None:
+    """Apply defaults and check required fields, in declaration order."""
+    for var in variables:
+        here = (*loc, var.key)
+        value = values.get(var.key)
+        if var.is_group:
+            values[var.key] = value if isinstance(value, dict) else {}
+            _fill(var.fields, values[var.key], here, source, problems, missing, draft)
+            continue
+        if value is None and var.default is not None:
+            value = var.default
+        if var.type == "list" and value is not None and len(value) < var.min_items:
+            problems.append(Problem(source.path, source.line_of(here), dotted(here),
+                                    f"needs at least {var.min_items} item(s)"))
+        if value is None and var.required:
+            if draft:
+                missing.append(var.name)
+            else:
+                example = var.example or var.suggestion
+                hint = f" (for example: {example})" if example else ""
+                problems.append(Problem(source.path, source.line_of(here), dotted(here),
+                                        f"is required; give {var.expected()}{hint}"))
+        if value is None and var.type == "list" and not var.required:
+            value = []
+        values[var.key] = value
+
+
+def _cross_checks(source: SourceFile, values: dict[str, Any], problems: list[Problem]) -> None:
+    doc = values["document"]
+    adoption = doc["adoption"]
+    given = [k for k in ("resolution", "adopted", "effective") if adoption[k] is not None]
+    if given and len(given) < 3:
+        for k in ("resolution", "adopted", "effective"):
+            if adoption[k] is None:
+                loc: Loc = ("document", "adoption", k)
+                problems.append(Problem(source.path, source.line_of(loc), dotted(loc),
+                                        "is required once any adoption detail is given; "
+                                        "fill in resolution, adopted and effective together"))
+    if adoption["adopted"] and adoption["effective"] and adoption["effective"] < adoption["adopted"]:
+        loc = ("document", "adoption", "effective")
+        problems.append(Problem(source.path, source.line_of(loc), dotted(loc),
+                                "is before the adoption date"))
+    if doc["numbering"] == "policy-number" and not doc["policy_number"]:
+        loc = ("document", "numbering")
+        problems.append(Problem(source.path, source.line_of(loc), dotted(loc),
+                                "policy-number numbering needs document.policy_number"))

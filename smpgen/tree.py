@@ -1,0 +1,180 @@
+"""The document tree: one small typed structure that every writer reads.
+
+Numbers are not stored here: writers compute them from the tree with
+:mod:`smpgen.numbering`, so leaving a section out renumbers everything after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Inline nodes ---------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Text:
+    """Plain text; never interpreted as markup by any writer."""
+
+    text: str
+    """The characters, exactly as they should appear."""
+
+
+@dataclass(slots=True)
+class Strong:
+    """Bold text."""
+
+    children: list[Inline]
+    """What is bold."""
+
+
+@dataclass(slots=True)
+class Emphasis:
+    """Italic text."""
+
+    children: list[Inline]
+    """What is italic."""
+
+
+@dataclass(slots=True)
+class Link:
+    """A hyperlink to an outside address."""
+
+    href: str
+    """The target address."""
+    children: list[Inline]
+    """The link text."""
+
+
+@dataclass(slots=True)
+class Blank:
+    """A value the city has yet to fill in: a line of underscores and the suggestion."""
+
+    name: str
+    """The dotted variable name, e.g. ``officials.coordinator``."""
+    suggestion: str
+    """Staff suggestion printed in parentheses after the line; may be empty."""
+
+
+@dataclass(slots=True)
+class XRef:
+    """A reference to another section, written as its number or title by each writer."""
+
+    target: str
+    """The section id."""
+
+
+Inline = Text | Strong | Emphasis | Link | Blank | XRef
+
+
+# Block nodes ----------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Paragraph:
+    """A paragraph of running text."""
+
+    children: list[Inline]
+    """Its content."""
+
+
+@dataclass(slots=True)
+class ListItem:
+    """One item of a list."""
+
+    blocks: list[Block]
+    """Paragraphs and nested lists in the item."""
+
+
+@dataclass(slots=True)
+class ListBlock:
+    """A bulleted or an ordered (lettered or numbered) list."""
+
+    ordered: bool
+    """True for an ordered list, whose markers the numbering scheme decides."""
+    items: list[ListItem]
+    """The items, in order."""
+
+
+@dataclass(slots=True)
+class Note:
+    """A drafter's note: guidance for the person adapting the model, not policy text."""
+
+    blocks: list[Block]
+    """The note's content."""
+
+
+@dataclass(slots=True)
+class Section:
+    """A numbered (or titled) section; subsections are nested among its blocks."""
+
+    id: str
+    """Stable id, the target of cross-references."""
+    title: list[Inline]
+    """Heading text."""
+    level: int
+    """1 for a top-level section, 2 for a subsection, 3 below that."""
+    blocks: list[Block]
+    """Content in order, subsections included."""
+
+
+Block = Paragraph | ListBlock | Note | Section
+
+
+@dataclass(slots=True)
+class DocumentInfo:
+    """What the title block, running header, footer and file properties show."""
+
+    jurisdiction: list[Inline]
+    """E.g. ``City of Lakeview``, or ``City of`` and a blank in the model edition."""
+    title: str
+    """The policy title."""
+    policy_number: str | None
+    """The manual number, if the city uses one."""
+    version: str
+    """The version printed in the title block."""
+    status: list[Inline]
+    """E.g. ``Draft for council review`` or the adoption statement."""
+    adoption: list[tuple[str, str]]
+    """Label/value rows of the adoption block; empty for a draft."""
+    draft: bool
+    """Print the DRAFT watermark on every page."""
+    numbering: str
+    """Numbering scheme name."""
+    number_prefix: str | None
+    """The policy number that prefixes section numbers in the policy-number scheme."""
+    language: str
+    """BCP 47 language tag."""
+    subject: str
+    """A one-line description for the file properties."""
+    provenance: dict[str, str] = field(default_factory=dict)
+    """Model id and version, smpgen version, profile hash."""
+
+
+@dataclass(slots=True)
+class Document:
+    """A whole rendered document."""
+
+    info: DocumentInfo
+    """Title block and properties."""
+    front: list[Block]
+    """Blocks before the first section (e.g. the model edition's opening note)."""
+    sections: list[Section]
+    """Top-level sections in order."""
+
+
+def plain(inlines: list[Inline]) -> str:
+    """The text of ``inlines`` as a person would read it aloud (blanks as underscores)."""
+    out = []
+    for node in inlines:
+        match node:
+            case Text(text=text):
+                out.append(text)
+            case Strong(children=c) | Emphasis(children=c) | Link(children=c):
+                out.append(plain(c))
+            case Blank(suggestion=s):
+                out.append(BLANK_LINE + (f" ({s})" if s else ""))
+            case XRef(target=t):
+                out.append(t)
+    return "".join(out)
+
+
+BLANK_LINE = "________"
+"""How every writer prints a blank."""

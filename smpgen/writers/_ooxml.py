@@ -1,0 +1,132 @@
+"""WordprocessingML that python-docx has no API for: numbering, fields, bookmarks,
+content controls, the DRAFT watermark, and reproducible zip entries."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
+
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+
+from ..numbering import Level
+
+W = nsdecls("w")
+
+
+def _lvl(ilvl: int, level: Level, indent: int, hanging: int, *, style: str | None = None) -> str:
+    fmt = level.fmt if level.fmt != "none" else "none"
+    text = level.text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    pstyle = f'<w:pStyle w:val="{style}"/>' if style else ""
+    return (f'<w:lvl w:ilvl="{ilvl}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>{pstyle}'
+            f'<w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/>'
+            f'<w:pPr><w:ind w:left="{indent}" w:hanging="{hanging}"/></w:pPr></w:lvl>')
+
+
+def abstract_num(abstract_id: int, name: str, levels: tuple[Level, ...], *,
+                 styles: tuple[str, ...] = (), indent: int = 720, hanging: int = 432) -> Any:
+    """A ``w:abstractNum`` with one ``w:lvl`` per level (heading levels link their style)."""
+    lvls = "".join(
+        _lvl(i, lv, indent * (i + 1) if not styles else indent, hanging,
+             style=styles[i] if i < len(styles) else None)
+        for i, lv in enumerate(levels))
+    return parse_xml(f'<w:abstractNum {W} w:abstractNumId="{abstract_id}">'
+                     f'<w:multiLevelType w:val="multilevel"/><w:name w:val="{name}"/>'
+                     f"{lvls}</w:abstractNum>")
+
+
+def bullet_levels() -> tuple[Level, ...]:
+    """Three bullet levels: bullet, en dash, bullet."""
+    return (Level("bullet", "\u2022"), Level("bullet", "\u2013"), Level("bullet", "\u2022"))
+
+
+def num(num_id: int, abstract_id: int, *, restart_levels: int = 0) -> Any:
+    """A ``w:num`` instance; ``restart_levels`` makes a list start again at 1."""
+    overrides = "".join(f'<w:lvlOverride w:ilvl="{i}"><w:startOverride w:val="1"/>'
+                        "</w:lvlOverride>" for i in range(restart_levels))
+    return parse_xml(f'<w:num {W} w:numId="{num_id}"><w:abstractNumId w:val="{abstract_id}"/>'
+                     f"{overrides}</w:num>")
+
+
+def add_to_numbering(numbering: Any, element: Any) -> None:
+    """Insert an abstractNum before every w:num (the schema's order), a num at the end."""
+    if element.tag == qn("w:abstractNum"):
+        first_num = numbering.find(qn("w:num"))
+        if first_num is not None:
+            first_num.addprevious(element)
+            return
+    numbering.append(element)
+
+
+def num_pr(num_id: int, ilvl: int) -> Any:
+    """A paragraph's ``w:numPr``."""
+    return parse_xml(f'<w:numPr {W}><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num_id}"/>'
+                     "</w:numPr>")
+
+
+def field(instr: str, result: str) -> Any:
+    """A ``w:fldSimple`` (PAGE, NUMPAGES, REF) with ``result`` as its cached text."""
+    from xml.sax.saxutils import escape
+
+    return parse_xml(f'<w:fldSimple {W} w:instr=" {escape(instr)} "><w:r><w:t xml:space="preserve">'
+                     f"{escape(result)}</w:t></w:r></w:fldSimple>")
+
+
+def bookmark(paragraph: Any, bookmark_id: int, name: str) -> None:
+    """Bookmark a whole paragraph (the target of REF fields)."""
+    start = parse_xml(f'<w:bookmarkStart {W} w:id="{bookmark_id}" w:name="{name}"/>')
+    end = parse_xml(f'<w:bookmarkEnd {W} w:id="{bookmark_id}"/>')
+    p = paragraph._p
+    ppr = p.find(qn("w:pPr"))
+    if ppr is not None:
+        ppr.addnext(start)
+    else:
+        p.insert(0, start)
+    p.append(end)
+
+
+def content_control(tag: str, title: str, runs: list[Any]) -> Any:
+    """A plain-text content control around ``runs``: Word tabs between the blanks."""
+    from xml.sax.saxutils import quoteattr
+
+    sdt = parse_xml(f"<w:sdt {W}><w:sdtPr><w:alias w:val={quoteattr(title)}/>"
+                    f"<w:tag w:val={quoteattr(tag)}/><w:showingPlcHdr/><w:text/></w:sdtPr>"
+                    "<w:sdtContent/></w:sdt>")
+    content = sdt.find(qn("w:sdtContent"))
+    for r in runs:
+        content.append(r)
+    return sdt
+
+
+def watermark_run(text: str) -> Any:
+    """Word's own kind of text watermark (a VML text path), placed in a header."""
+    vml = ('xmlns:v="urn:schemas-microsoft-com:vml" '
+           'xmlns:o="urn:schemas-microsoft-com:office:office"')
+    return parse_xml(
+        f'<w:r {W} {vml}><w:rPr><w:noProof/></w:rPr><w:pict>'
+        '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+        'path="m@7,l@8,m@5,21600l@6,21600e"><v:path textpathok="t" o:connecttype="custom"/>'
+        '<v:textpath on="t" fitshape="t"/><o:lock v:ext="edit" text="t" shapetype="t"/>'
+        "</v:shapetype>"
+        '<v:shape id="PowerPlusWaterMarkObject1" o:spid="_x0000_s2049" type="#_x0000_t136" '
+        'style="position:absolute;margin-left:0;margin-top:0;width:468pt;height:156pt;'
+        "rotation:315;z-index:-251654144;mso-position-horizontal:center;"
+        "mso-position-horizontal-relative:margin;mso-position-vertical:center;"
+        'mso-position-vertical-relative:margin" o:allowincell="f" fillcolor="#c00000" '
+        'stroked="f"><v:fill opacity=".12"/>'
+        f'<v:textpath style="font-family:&quot;Times New Roman&quot;;font-size:1pt" '
+        f'string="{text}"/></v:shape></w:pict></w:r>')
+
+
+def pin_zip(data: bytes) -> bytes:
+    """Rewrite a .docx so every zip entry has the same timestamp: equal input, equal bytes."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, src.read(item.filename))
+    return out.getvalue()

@@ -1,0 +1,354 @@
+"""DOCX writer: real Word styles, numbering, fields and properties, for the attorney who
+edits the policy in Word."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from docx import Document as new_docx
+from docx.enum.section import WD_SECTION_START
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Inches, Pt, RGBColor
+
+from ..numbering import Numbered, Scheme, number_sections, scheme
+from ..tree import (
+    BLANK_LINE,
+    Blank,
+    Block,
+    Document,
+    Emphasis,
+    Inline,
+    Link,
+    ListBlock,
+    Note,
+    Paragraph,
+    Section,
+    Strong,
+    Text,
+    XRef,
+    plain,
+)
+from . import UnknownNode, _ooxml
+
+NAME = "docx"
+FONT = "Times New Roman"
+HEADINGS_ABSTRACT, LIST_ABSTRACT, BULLET_ABSTRACT = 90, 91, 92
+HEADINGS_NUM = 90
+LIST_INDENT, LIST_HANGING = 720, 432
+"""Twips: list text starts half an inch in per level; markers hang 0.3 inch before it."""
+FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+class DocxWriter:
+    """Turns a :class:`Document` into .docx bytes."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.scheme: Scheme = scheme(doc.info.numbering, doc.info.number_prefix)
+        self.numbers: dict[str, Numbered] = number_sections(doc, self.scheme)
+        self.bookmarks: dict[str, str] = {}
+        self.next_num = 100
+        self.out = new_docx()
+        self.numbering = self.out.part.numbering_part.element
+
+    def write(self) -> bytes:
+        """The .docx file's bytes."""
+        self.setup_styles()
+        self.setup_numbering()
+        self.setup_page()
+        self.title_block()
+        for block in self.doc.front:
+            self.block(block, note=False)
+        # Bookmark names are fixed before writing so forward references resolve.
+        for i, sid in enumerate(self.numbers, start=1):
+            self.bookmarks[sid] = f"_RefSec{i:04d}"
+        for section in self.doc.sections:
+            self.block(section, note=False)
+        self.properties()
+        buf = io.BytesIO()
+        self.out.save(buf)
+        return _ooxml.pin_zip(buf.getvalue())
+
+    # Set-up -------------------------------------------------------------------------
+
+    def setup_styles(self) -> None:
+        styles = self.out.styles
+        normal = styles["Normal"]
+        _font(normal, FONT, 12)
+        normal.paragraph_format.space_after = Pt(8)
+        normal.paragraph_format.line_spacing = 1.1
+        lang = self.doc.info.language
+        rpr = styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+        for old in rpr.findall(qn("w:lang")):
+            rpr.remove(old)
+        rpr.append(parse_xml(f'<w:lang {nsdecls("w")} w:val="{lang}" w:eastAsia="{lang}" '
+                             f'w:bidi="ar-SA"/>'))
+        for old in rpr.findall(qn("w:rFonts")):
+            rpr.remove(old)
+        rpr.insert(0, parse_xml(f'<w:rFonts {nsdecls("w")} w:ascii="{FONT}" w:hAnsi="{FONT}" '
+                                f'w:eastAsia="{FONT}" w:cs="{FONT}"/>'))
+        for level, size in ((1, 13), (2, 12), (3, 12)):
+            style = styles[f"Heading {level}"]
+            _font(style, FONT, size, bold=True, italic=level == 3)
+            style.font.color.rgb = RGBColor(0, 0, 0)
+            style.font.all_caps = self.scheme.capitals and level < 3
+            fmt = style.paragraph_format
+            fmt.space_before, fmt.space_after, fmt.keep_with_next = Pt(14), Pt(6), True
+        title = styles["Title"]
+        _font(title, FONT, 20, bold=True)
+        title.font.color.rgb = RGBColor(0, 0, 0)
+        title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        title.paragraph_format.space_after = Pt(8)
+        rpr_title = title.element.get_or_add_rPr()
+        for border in rpr_title.findall(qn("w:bdr")):
+            rpr_title.remove(border)
+        ppr_title = title.element.get_or_add_pPr()
+        for border in ppr_title.findall(qn("w:pBdr")):
+            ppr_title.remove(border)
+        jur = styles.add_style("Jurisdiction", WD_STYLE_TYPE.PARAGRAPH)
+        jur.base_style = normal
+        _font(jur, FONT, 14, bold=True)
+        jur.font.all_caps = True
+        jur.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        jur.paragraph_format.space_after = Pt(2)
+        meta = styles.add_style("Title Block Details", WD_STYLE_TYPE.PARAGRAPH)
+        meta.base_style = normal
+        _font(meta, FONT, 11)
+        meta.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        note = styles.add_style("Drafter Note", WD_STYLE_TYPE.PARAGRAPH)
+        note.base_style = normal
+        _font(note, FONT, 10.5)
+        note.paragraph_format.left_indent = Inches(0.15)
+        note.paragraph_format.right_indent = Inches(0.15)
+        note.paragraph_format.space_after = Pt(4)
+        note.element.get_or_add_pPr().append(parse_xml(
+            f'<w:pBdr {nsdecls("w")}>' + "".join(
+                f'<w:{side} w:val="single" w:sz="8" w:space="4" w:color="1F4E79"/>'
+                for side in ("top", "left", "bottom", "right")) + "</w:pBdr>"))
+        note.element.get_or_add_pPr().append(parse_xml(
+            f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="EEF3F8"/>'))
+        blank = styles.add_style("Blank Suggestion", WD_STYLE_TYPE.CHARACTER)
+        blank.font.italic = True
+        listp = styles["List Paragraph"]
+        listp.paragraph_format.space_after = Pt(4)
+        listp.element.get_or_add_pPr()
+        for spacing in listp.element.pPr.findall(qn("w:contextualSpacing")):
+            listp.element.pPr.remove(spacing)
+        for name in ("Header", "Footer"):
+            _font(styles[name], FONT, 9)
+            ppr = styles[name].element.get_or_add_pPr()
+            for tabs in ppr.findall(qn("w:tabs")):
+                ppr.remove(tabs)
+            # One right tab at the right margin: city on the left, title on the right.
+            ppr.append(parse_xml(f'<w:tabs {nsdecls("w")}><w:tab w:val="right" w:pos="9360"/>'
+                                 "</w:tabs>"))
+
+    def setup_numbering(self) -> None:
+        if self.scheme.numbered:
+            _ooxml.add_to_numbering(self.numbering, _ooxml.abstract_num(
+                HEADINGS_ABSTRACT, "smpgen headings", self.scheme.headings,
+                styles=("Heading1", "Heading2", "Heading3"), indent=720, hanging=720))
+            self.numbering.append(_ooxml.num(HEADINGS_NUM, HEADINGS_ABSTRACT))
+            for level in (1, 2, 3):
+                ppr = self.out.styles[f"Heading {level}"].element.get_or_add_pPr()
+                ppr.insert(0, _ooxml.num_pr(HEADINGS_NUM, level - 1))
+        _ooxml.add_to_numbering(self.numbering, _ooxml.abstract_num(
+            LIST_ABSTRACT, "smpgen ordered list", self.scheme.lists))
+        _ooxml.add_to_numbering(self.numbering, _ooxml.abstract_num(
+            BULLET_ABSTRACT, "smpgen bullets", _ooxml.bullet_levels()))
+
+    def setup_page(self) -> None:
+        section = self.out.sections[0]
+        section.start_type = WD_SECTION_START.NEW_PAGE
+        section.page_width, section.page_height = Inches(8.5), Inches(11)
+        for side in ("left", "right", "top", "bottom"):
+            setattr(section, f"{side}_margin", Inches(1))
+        section.header_distance = section.footer_distance = Inches(0.5)
+        section.different_first_page_header_footer = True
+        info = self.doc.info
+        header = section.header.paragraphs[0]
+        self.inlines(header, info.jurisdiction)
+        header.add_run("\t" + info.title)
+        for footer in (section.footer, section.first_page_footer):
+            p = footer.paragraphs[0]
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            p.add_run("Page ")
+            p._p.append(_ooxml.field("PAGE", "1"))
+            p.add_run(" of ")
+            p._p.append(_ooxml.field("NUMPAGES", "1"))
+        if info.draft:
+            for hdr in (section.header, section.first_page_header):
+                hdr.paragraphs[0]._p.append(_ooxml.watermark_run("DRAFT"))
+
+    def title_block(self) -> None:
+        info = self.doc.info
+        self.inlines(self.out.add_paragraph(style="Jurisdiction"), info.jurisdiction)
+        self.out.add_paragraph(info.title, style="Title")
+        details = self.out.add_paragraph(style="Title Block Details")
+        parts: list[tuple[str, list[Inline]]] = []
+        if info.policy_number:
+            parts.append(("Policy number", [Text(info.policy_number)]))
+        parts.append(("Version", [Text(info.version)]))
+        parts.append(("Status", info.status))
+        for i, (label, value) in enumerate(parts):
+            if label == "Status":
+                details.add_run().add_break()
+            elif i:
+                details.add_run("    ")
+            details.add_run(f"{label}: ").bold = True
+            self.inlines(details, value)
+        if info.adoption:
+            table = self.out.add_table(rows=0, cols=2)
+            table.style = self.out.styles["Table Grid"]
+            table.alignment = WD_TABLE_ALIGNMENT.CENTER
+            for row_label, row_value in info.adoption:
+                cells = table.add_row().cells
+                cells[0].paragraphs[0].add_run(row_label).bold = True
+                cells[1].paragraphs[0].add_run(row_value)
+                for c in cells:
+                    c.paragraphs[0].paragraph_format.space_after = Pt(0)
+        rule = self.out.add_paragraph()
+        rule.paragraph_format.space_after = Pt(12)
+        rule._p.get_or_add_pPr().append(parse_xml(
+            f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="12" w:space="1" '
+            'w:color="000000"/></w:pBdr>'))
+
+    def properties(self) -> None:
+        info = self.doc.info
+        cp = self.out.core_properties
+        cp.title = f"{plain(info.jurisdiction)} {info.title}"
+        cp.subject = info.subject
+        cp.language = info.language
+        cp.author = cp.last_modified_by = "smpgen"
+        cp.keywords = "social media policy"
+        cp.comments = "; ".join(f"{k}={v}" for k, v in sorted(info.provenance.items()))
+        cp.category = "Policy"
+        cp.created = cp.modified = FIXED_TIME
+        cp.revision = 1
+
+    # Blocks -------------------------------------------------------------------------
+
+    def block(self, node: Block, *, note: bool, depth: int = 0) -> None:
+        match node:
+            case Section():
+                self.section(node)
+            case Paragraph():
+                self.inlines(self.out.add_paragraph(style="Drafter Note" if note else None),
+                             node.children)
+            case ListBlock():
+                self.list_block(node, note=note, depth=depth)
+            case Note():
+                label = self.out.add_paragraph(style="Drafter Note")
+                run = label.add_run("Drafter\u2019s note")
+                run.bold = run.font.all_caps = True
+                run.font.color.rgb = RGBColor(0x1F, 0x4E, 0x79)
+                for b in node.blocks:
+                    self.block(b, note=True)
+            case _:
+                raise UnknownNode(NAME, node)
+
+    def section(self, node: Section) -> None:
+        heading = self.out.add_paragraph(style=f"Heading {node.level}")
+        self.inlines(heading, node.title)
+        _ooxml.bookmark(heading, list(self.numbers).index(node.id) + 1, self.bookmarks[node.id])
+        for b in node.blocks:
+            self.block(b, note=False)
+
+    def list_block(self, node: ListBlock, *, note: bool, depth: int) -> None:
+        abstract = LIST_ABSTRACT if node.ordered else BULLET_ABSTRACT
+        num_id = self.next_num
+        self.next_num += 1
+        self.numbering.append(_ooxml.num(num_id, abstract, restart_levels=3))
+        ilvl = min(depth, 2)
+        for item in node.items:
+            first = True
+            for b in item.blocks:
+                if isinstance(b, ListBlock):
+                    self.list_block(b, note=note, depth=depth + 1)
+                    continue
+                if not isinstance(b, Paragraph):
+                    raise UnknownNode(NAME, b)
+                p = self.out.add_paragraph(style="Drafter Note" if note else "List Paragraph")
+                ppr = p._p.get_or_add_pPr()
+                if first:
+                    ppr.append(_ooxml.num_pr(num_id, ilvl))
+                indent = LIST_INDENT * (ilvl + 1) + (360 if note else 0)
+                ppr.append(parse_xml(f'<w:ind {nsdecls("w")} w:left="{indent}" '
+                                     f'w:hanging="{LIST_HANGING if first else 0}"/>'))
+                self.inlines(p, b.children)
+                first = False
+
+    # Inlines ------------------------------------------------------------------------
+
+    def inlines(self, p: Any, nodes: list[Inline], *, bold: bool = False,
+                italic: bool = False) -> None:
+        for node in nodes:
+            self.inline(p, node, bold=bold, italic=italic)
+
+    def inline(self, p: Any, node: Inline, *, bold: bool, italic: bool) -> None:
+        match node:
+            case Text():
+                run = p.add_run(node.text)
+                run.bold = bold or None
+                run.italic = italic or None
+            case Strong():
+                self.inlines(p, node.children, bold=True, italic=italic)
+            case Emphasis():
+                self.inlines(p, node.children, bold=bold, italic=True)
+            case Link():
+                rid = p.part.relate_to(node.href, _HYPERLINK, is_external=True)
+                link = parse_xml(f'<w:hyperlink {nsdecls("w", "r")} r:id="{rid}"/>')
+                start = len(p._p)
+                self.inlines(p, node.children, bold=bold, italic=italic)
+                for r in list(p._p)[start:]:
+                    link.append(r)
+                    r.get_or_add_rPr().insert(0, parse_xml(
+                        f'<w:rStyle {nsdecls("w")} w:val="Hyperlink"/>'))
+                p._p.append(link)
+            case Blank():
+                runs = [p.add_run(BLANK_LINE)._r]
+                if node.suggestion:
+                    runs.append(p.add_run(f" ({node.suggestion})", style="Blank Suggestion")._r)
+                for r in runs:
+                    p._p.remove(r)
+                p._p.append(_ooxml.content_control(node.name, node.name, runs))
+            case XRef():
+                numbered = self.numbers[node.target]
+                if self.scheme.numbered:
+                    p.add_run("Section ")
+                    p._p.append(_ooxml.field(f"REF {self.bookmarks[node.target]} \\w \\h",
+                                             numbered.ref.removeprefix("Section ")))
+                else:
+                    title = numbered.ref.removeprefix("the \u201c").removesuffix("\u201d section")
+                    p.add_run("the \u201c")
+                    p._p.append(_ooxml.field(f"REF {self.bookmarks[node.target]} \\h", title))
+                    p.add_run("\u201d section")
+            case _:
+                raise UnknownNode(NAME, node)
+
+
+_HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+
+
+def _font(style: Any, name: str, size: float, *, bold: bool = False, italic: bool = False) -> None:
+    style.font.name = name
+    style.font.size = Pt(size)
+    style.font.bold = bold or None
+    style.font.italic = italic or None
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), name)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)
+
+
+def write_docx(doc: Document) -> bytes:
+    """The .docx bytes for ``doc``."""
+    return DocxWriter(doc).write()

@@ -1,0 +1,164 @@
+"""HTML writer: a standalone accessible page, and the source WeasyPrint lays out as PDF."""
+
+from __future__ import annotations
+
+from html import escape
+from importlib import resources
+
+from ..numbering import Numbered, Scheme, list_depth_markers, number_sections, scheme
+from ..tree import (
+    Blank,
+    Block,
+    Document,
+    Emphasis,
+    Inline,
+    Link,
+    ListBlock,
+    Note,
+    Paragraph,
+    Section,
+    Strong,
+    Text,
+    XRef,
+    plain,
+)
+from . import UnknownNode
+
+NAME = "html"
+
+
+def stylesheet(name: str) -> str:
+    """A CSS file from the package's assets."""
+    return (resources.files("smpgen") / "assets" / name).read_text("utf-8")
+
+
+class HTMLWriter:
+    """Turns a :class:`Document` into one HTML string."""
+
+    def __init__(self, doc: Document, *, extra_css: str = "") -> None:
+        self.doc = doc
+        self.scheme: Scheme = scheme(doc.info.numbering, doc.info.number_prefix)
+        self.numbers: dict[str, Numbered] = number_sections(doc, self.scheme)
+        self.extra_css = extra_css
+
+    def write(self) -> str:
+        """The whole page."""
+        info = self.doc.info
+        title = f"{plain(info.jurisdiction)} \u2014 {info.title}"
+        classes = [f"numbering-{self.scheme.name}"] + (["draft"] if info.draft else [])
+        meta = "".join(
+            f'<meta name="{escape(k)}" content="{escape(v)}">\n'
+            for k, v in (("description", info.subject), ("generator", info.provenance.get(
+                "generator", "smpgen")), *sorted(info.provenance.items()))
+        )
+        parts = [
+            "<!DOCTYPE html>\n",
+            f'<html lang="{escape(info.language)}">\n<head>\n<meta charset="utf-8">\n',
+            f"<title>{escape(title)}</title>\n{meta}",
+            f"<style>\n{stylesheet('policy.css')}{self.extra_css}</style>\n</head>\n",
+            f'<body class="{" ".join(classes)}">\n',
+        ]
+        if info.draft:
+            parts.append('<div class="watermark" aria-hidden="true">DRAFT</div>\n')
+        parts.append(self.title_block())
+        parts.append("<main>\n")
+        parts.extend(self.block(b) for b in self.doc.front)
+        parts.extend(self.block(s) for s in self.doc.sections)
+        parts.append("</main>\n</body>\n</html>\n")
+        return "".join(parts)
+
+    def title_block(self) -> str:
+        info = self.doc.info
+        rows = []
+        if info.policy_number:
+            rows.append(("Policy number", escape(info.policy_number)))
+        rows.append(("Version", escape(info.version)))
+        rows.append(("Status", self.inlines(info.status)))
+        meta = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in rows)
+        out = [
+            '<header class="title-block">\n',
+            f'<p class="jurisdiction">{self.inlines(info.jurisdiction)}</p>\n',
+            f'<h1 class="doc-title">{escape(info.title)}</h1>\n',
+            f'<dl class="doc-meta">{meta}</dl>\n',
+        ]
+        if info.adoption:
+            cells = "".join(f"<tr><th scope=\"row\">{escape(k)}</th><td>{escape(v)}</td></tr>"
+                            for k, v in info.adoption)
+            out.append(f'<table class="adoption"><caption>Adoption</caption>{cells}</table>\n')
+        out.append("</header>\n")
+        return "".join(out)
+
+    # Blocks -------------------------------------------------------------------------
+
+    def block(self, node: Block, depth: int = 0) -> str:
+        match node:
+            case Section():
+                return self.section(node)
+            case Paragraph():
+                return f"<p>{self.inlines(node.children)}</p>\n"
+            case ListBlock():
+                return self.list_block(node, depth)
+            case Note():
+                inner = "".join(self.block(b) for b in node.blocks)
+                return ('<aside class="note" role="note"><p class="note-label">'
+                        f"Drafter\u2019s note</p>\n{inner}</aside>\n")
+        raise UnknownNode(NAME, node)
+
+    def section(self, node: Section) -> str:
+        tag = f"h{node.level + 1}"
+        number = self.numbers[node.id].label
+        num = f'<span class="num">{escape(number)}</span> ' if number else ""
+        body = "".join(self.block(b) for b in node.blocks)
+        return (f'<section id="{escape(node.id)}" class="level-{node.level}">\n'
+                f"<{tag}>{num}{self.inlines(node.title)}</{tag}>\n{body}</section>\n")
+
+    def list_block(self, node: ListBlock, depth: int) -> str:
+        if not node.ordered:
+            items = "".join(f"<li>{self.item_blocks(i.blocks, depth)}</li>\n" for i in node.items)
+            return f"<ul>\n{items}</ul>\n"
+        markers = list_depth_markers(self.scheme, depth, len(node.items))
+        items = "".join(
+            f'<li><span class="marker" aria-hidden="true">{escape(m)}</span>'
+            f"{self.item_blocks(i.blocks, depth)}</li>\n"
+            for m, i in zip(markers, node.items, strict=True)
+        )
+        return f'<ol class="lettered">\n{items}</ol>\n'
+
+    def item_blocks(self, blocks: list[Block], depth: int) -> str:
+        out = []
+        for b in blocks:
+            if isinstance(b, ListBlock):
+                out.append(self.list_block(b, depth + 1))
+            else:
+                out.append(self.block(b, depth))
+        return "".join(out)
+
+    # Inlines ------------------------------------------------------------------------
+
+    def inlines(self, nodes: list[Inline]) -> str:
+        return "".join(self.inline(n) for n in nodes)
+
+    def inline(self, node: Inline) -> str:
+        match node:
+            case Text():
+                return escape(node.text)
+            case Strong():
+                return f"<strong>{self.inlines(node.children)}</strong>"
+            case Emphasis():
+                return f"<em>{self.inlines(node.children)}</em>"
+            case Link():
+                return f'<a href="{escape(node.href)}">{self.inlines(node.children)}</a>'
+            case Blank():
+                suggestion = (f' <span class="suggestion">({escape(node.suggestion)})</span>'
+                              if node.suggestion else "")
+                return (f'<span class="blank" title="{escape(node.name)}">'
+                        f'<span class="line">________</span>{suggestion}</span>')
+            case XRef():
+                return f'<a class="xref" href="#{escape(node.target)}">' \
+                       f"{escape(self.numbers[node.target].ref)}</a>"
+        raise UnknownNode(NAME, node)
+
+
+def write_html(doc: Document) -> str:
+    """The standalone HTML page for ``doc``."""
+    return HTMLWriter(doc).write()
