@@ -162,7 +162,11 @@ class _Parser:
                     stack.append(node.children)
                 case "strong_close" | "em_close" | "link_close":
                     stack.pop()
-                    nodes.pop()
+                    closed = nodes.pop()
+                    if isinstance(closed, Link) and not closed.href:
+                        # A link whose address is still a blank: keep its text only.
+                        stack[-1].remove(closed)
+                        stack[-1].extend(closed.children)
                 case _:
                     raise ModelError(f"{self.where}: inline '{child.type}' is not supported")
         return _merge(stack[0])

@@ -308,8 +308,9 @@ class DocxWriter:
                 self.inlines(p, node.children, bold=bold, italic=italic)
                 for r in list(p._p)[start:]:
                     link.append(r)
-                    r.get_or_add_rPr().insert(0, parse_xml(
-                        f'<w:rStyle {nsdecls("w")} w:val="Hyperlink"/>'))
+                    if r.tag == qn("w:r"):
+                        r.get_or_add_rPr().insert(0, parse_xml(
+                            f'<w:rStyle {nsdecls("w")} w:val="Hyperlink"/>'))
                 p._p.append(link)
             case Blank():
                 runs = [p.add_run(BLANK_LINE)._r]
