@@ -13,7 +13,7 @@ from .numbering import number_sections, references, scheme
 from .parse import parse_blocks, parse_section
 from .profile import Profile
 from .text import BlankList, Composite, TextRenderer, long_date
-from .tree import Blank, Block, Document, DocumentInfo, Inline, Section, Text, plain
+from .tree import Blank, Block, Document, DocumentInfo, Inline, Section, Text, merge_text, plain
 from .version import __version__
 
 
@@ -81,7 +81,7 @@ def model_document(model: Model) -> Document:
 def inlines_of(value: Any) -> list[Inline]:
     """A context value (text, blank, or composite of both) as tree inlines."""
     if isinstance(value, Composite):
-        return [n for part in value.parts for n in inlines_of(part)]
+        return merge_text([n for part in value.parts for n in inlines_of(part)])
     if isinstance(value, Blank):
         return [Blank(value.name, value.suggestion)]
     if isinstance(value, BlankList):

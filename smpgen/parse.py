@@ -24,6 +24,7 @@ from .tree import (
     Section,
     Strong,
     Text,
+    merge_text,
 )
 
 _HEADING_ID = re.compile(r"\s*\{#([a-z0-9][a-z0-9-]*)\}\s*$")
@@ -169,7 +170,7 @@ class _Parser:
                         stack[-1].extend(closed.children)
                 case _:
                     raise ModelError(f"{self.where}: inline '{child.type}' is not supported")
-        return _merge(stack[0])
+        return merge_text(stack[0])
 
     def _expand(self, text: str) -> list[Inline]:
         out: list[Inline] = []
@@ -190,16 +191,6 @@ class _Parser:
             return slot if isinstance(slot, str) else ""
         # markdown-it percent-encodes link targets, placeholders included.
         return PLACEHOLDER.sub(sub, unquote(text))
-
-
-def _merge(nodes: list[Inline]) -> list[Inline]:
-    out: list[Inline] = []
-    for node in nodes:
-        if isinstance(node, Text) and out and isinstance(out[-1], Text):
-            out[-1] = Text(out[-1].text + node.text)
-        else:
-            out.append(node)
-    return out
 
 
 def _line(token: Token) -> int:

@@ -133,6 +133,9 @@ class TextRenderer:
             autoescape=False,
             finalize=_finalize,
             keep_trailing_newline=True,
+            # "{#id}" names a subsection in Markdown, so Jinja comments are "{## ... ##}".
+            comment_start_string="{##",
+            comment_end_string="##}",
             trim_blocks=True,
             lstrip_blocks=True,
         )

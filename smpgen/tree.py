@@ -176,5 +176,16 @@ def plain(inlines: list[Inline]) -> str:
     return "".join(out)
 
 
+def merge_text(nodes: list[Inline]) -> list[Inline]:
+    """``nodes`` with neighbouring :class:`Text` nodes joined into one."""
+    out: list[Inline] = []
+    for node in nodes:
+        if isinstance(node, Text) and out and isinstance(out[-1], Text):
+            out[-1] = Text(out[-1].text + node.text)
+        else:
+            out.append(node)
+    return out
+
+
 BLANK_LINE = "________"
 """How every writer prints a blank."""

@@ -113,24 +113,30 @@ class HTMLWriter:
                 f"<{tag}>{num}{self.inlines(node.title)}</{tag}>\n{body}</section>\n")
 
     def list_block(self, node: ListBlock, depth: int) -> str:
-        if not node.ordered:
-            items = "".join(f"<li>{self.item_blocks(i.blocks, depth)}</li>\n" for i in node.items)
-            return f"<ul>\n{items}</ul>\n"
-        markers = list_depth_markers(self.scheme, depth, len(node.items))
-        items = "".join(
-            f'<li><span class="marker" aria-hidden="true">{escape(m)}</span>'
-            f"{self.item_blocks(i.blocks, depth)}</li>\n"
-            for m, i in zip(markers, node.items, strict=True)
-        )
-        return f'<ol class="lettered">\n{items}</ol>\n'
+        # Markers are printed as text at the start of each item's first paragraph, so they
+        # sit in reading order in the PDF's text (native list markers are painted last).
+        if node.ordered:
+            markers = list_depth_markers(self.scheme, depth, len(node.items))
+            tag = "ol"
+        else:
+            markers = ["\u2022"] * len(node.items)
+            tag = "ul"
+        items = "".join(f"<li>{self.item_blocks(i.blocks, depth, m)}</li>\n"
+                        for m, i in zip(markers, node.items, strict=True))
+        return f'<{tag} class="marked">\n{items}</{tag}>\n'
 
-    def item_blocks(self, blocks: list[Block], depth: int) -> str:
+    def item_blocks(self, blocks: list[Block], depth: int, marker: str) -> str:
         out = []
-        for b in blocks:
+        span = f'<span class="marker" aria-hidden="true">{escape(marker)}</span>'
+        for i, b in enumerate(blocks):
             if isinstance(b, ListBlock):
                 out.append(self.list_block(b, depth + 1))
+            elif i == 0 and isinstance(b, Paragraph):
+                out.append(f"<p>{span}{self.inlines(b.children)}</p>\n")
             else:
                 out.append(self.block(b, depth))
+        if not blocks or not isinstance(blocks[0], Paragraph):
+            out.insert(0, f"<p>{span}</p>\n")
         return "".join(out)
 
     # Inlines ------------------------------------------------------------------------

@@ -1,0 +1,123 @@
+"""Test helpers: write inputs from dicts, run the CLI, read text back out of outputs."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from click.testing import CliRunner, Result
+from lxml import etree
+from pypdf import PdfReader
+
+from smpgen.cli import cli
+
+HERE = Path(__file__).parent
+REPO = HERE.parent
+GOLDENS = HERE / "goldens"
+TEST_MODELS = HERE / "models"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+EXAMPLE = {
+    "city": {"name": "Lakeshore", "state": "MN", "website": "https://lakeshore.example.gov"},
+    "officials": {"final_authority": "City Administrator", "authorizer": "City Administrator",
+                  "coordinator": "Communications Coordinator"},
+}
+"""A minimal valid profile for the shipped model."""
+
+
+def run(args: list[str], cwd: Path | None = None) -> Result:
+    """Run ``smpgen ARGS`` in ``cwd`` (the repo by default) and return click's result."""
+    old = Path.cwd()
+    os.chdir(cwd or REPO)
+    try:
+        return CliRunner().invoke(cli, args, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def _write_profile(tmp_path: Path) -> Callable[..., Path]:
+    """``write_profile(dict_or_text, name=...)`` writes a profile into tmp_path."""
+
+    def write(data: dict[str, Any] | str, name: str = "city.yaml") -> Path:
+        path = tmp_path / name
+        text = data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def _mini(tmp_path: Path) -> Path:
+    """A templates/ folder holding the mini test model, inside tmp_path."""
+    folder = tmp_path / "templates"
+    shutil.copytree(TEST_MODELS, folder)
+    return folder
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """``base`` updated by ``extra``, nested mappings merged."""
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def docx_paragraphs(path: Path) -> list[tuple[str, str]]:
+    """(style id, text) of every body paragraph, text from runs, fields and content controls."""
+    with zipfile.ZipFile(path) as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+    out = []
+    for p in root.iter(f"{W}p"):
+        style = p.find(f"{W}pPr/{W}pStyle")
+        text = "".join(t.text or "" if t.tag == f"{W}t" else "\n"
+                       for t in p.iter(f"{W}t", f"{W}br"))
+        out.append((style.get(f"{W}val") if style is not None else "Normal", text))
+    return out
+
+
+def docx_text(path: Path) -> str:
+    """The DOCX body as plain text, a line per non-empty paragraph."""
+    return "\n".join(t for _, t in docx_paragraphs(path) if t)
+
+
+def docx_part(path: Path, name: str) -> str:
+    """One XML part of the DOCX as text."""
+    with zipfile.ZipFile(path) as z:
+        return z.read(name).decode("utf-8")
+
+
+def pdf_pages(path: Path) -> list[str]:
+    """Each page's extracted text, whitespace folded."""
+    return [re.sub(r"\s+", " ", page.extract_text() or "").strip()
+            for page in PdfReader(path).pages]
+
+
+def check_golden(name: str, actual: str) -> None:
+    """Compare with tests/goldens/NAME; SMPGEN_UPDATE_GOLDENS=1 rewrites it on purpose."""
+    path = GOLDENS / name
+    if os.environ.get("SMPGEN_UPDATE_GOLDENS") == "1":
+        path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"missing golden {path}; run with SMPGEN_UPDATE_GOLDENS=1 once"
+    assert actual == path.read_text(encoding="utf-8")
+
+
+def serialize(node: Any) -> Any:
+    """A document tree as nested tuples: (NodeType, fields...), for golden comparison."""
+    from dataclasses import fields, is_dataclass
+
+    if is_dataclass(node) and not isinstance(node, type):
+        return (type(node).__name__, *(serialize(getattr(node, f.name)) for f in fields(node)))
+    if isinstance(node, list | tuple):
+        return tuple(serialize(n) for n in node)
+    if isinstance(node, dict):
+        return tuple(sorted((k, serialize(v)) for k, v in node.items()))
+    return node
