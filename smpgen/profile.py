@@ -90,8 +90,9 @@ def load_profile(path: Path, *, draft: bool = False,
     except ValidationError as e:
         problems.extend(_translate(source, variables, e))
     missing: list[str] = []
+    _check_required(variables, source.data, (), source, problems, missing, draft)
     if not problems:
-        _fill(variables, values, (), source, problems, missing, draft)
+        _fill(variables, values)
         _cross_checks(source, values, problems)
     if problems:
         raise ProfileError(sorted(problems, key=lambda p: p.line))
@@ -160,29 +161,39 @@ def _translate(source: SourceFile, variables: tuple[Variable, ...],
     return out
 
 
-def _fill(variables: tuple[Variable, ...], values: dict[str, Any], loc: Loc, source: SourceFile,
-          problems: list[Problem], missing: list[str], draft: bool) -> None:
-    """Apply defaults and check required fields, in declaration order."""
+def _check_required(variables: tuple[Variable, ...], raw: Any, loc: Loc, source: SourceFile,
+                    problems: list[Problem], missing: list[str], draft: bool) -> None:
+    """Report required values the file leaves out (checked on the raw data, so these are
+    reported together with type errors)."""
+    raw = raw if isinstance(raw, dict) else {}
     for var in variables:
         here = (*loc, var.key)
+        value = raw.get(var.key)
+        if var.is_group:
+            _check_required(var.fields, value, here, source, problems, missing, draft)
+        elif value is None and var.default is None and var.required:
+            if draft:
+                missing.append(var.name)
+                continue
+            example = var.example or var.suggestion
+            hint = f" (for example: {example})" if example else ""
+            problems.append(Problem(source.path, source.line_of(here), dotted(here),
+                                    f"is required; give {var.expected()}{hint}"))
+        elif isinstance(value, list) and len(value) < var.min_items:
+            problems.append(Problem(source.path, source.line_of(here), dotted(here),
+                                    f"needs at least {var.min_items} item(s)"))
+
+
+def _fill(variables: tuple[Variable, ...], values: dict[str, Any]) -> None:
+    """Apply defaults in place: declared ones, and an empty list for an optional list."""
+    for var in variables:
         value = values.get(var.key)
         if var.is_group:
             values[var.key] = value if isinstance(value, dict) else {}
-            _fill(var.fields, values[var.key], here, source, problems, missing, draft)
+            _fill(var.fields, values[var.key])
             continue
         if value is None and var.default is not None:
             value = var.default
-        if var.type == "list" and value is not None and len(value) < var.min_items:
-            problems.append(Problem(source.path, source.line_of(here), dotted(here),
-                                    f"needs at least {var.min_items} item(s)"))
-        if value is None and var.required:
-            if draft:
-                missing.append(var.name)
-            else:
-                example = var.example or var.suggestion
-                hint = f" (for example: {example})" if example else ""
-                problems.append(Problem(source.path, source.line_of(here), dotted(here),
-                                        f"is required; give {var.expected()}{hint}"))
         if value is None and var.type == "list" and not var.required:
             value = []
         values[var.key] = value

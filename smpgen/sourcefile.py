@@ -128,9 +128,11 @@ def _build(
         return items
     try:
         return loader.construct_object(node)
-    except yaml.YAMLError as e:
-        problems.append(Problem(source.path, node.start_mark.line + 1, dotted(loc),
-                                f"cannot be read: {getattr(e, 'problem', e)}"))
+    except (yaml.YAMLError, ValueError) as e:
+        # PyYAML raises ValueError for a date-shaped scalar that is no date (2026-02-30).
+        message = f"{node.value!r} is not a date; write it YYYY-MM-DD" if \
+            node.tag == "tag:yaml.org,2002:timestamp" else f"cannot be read: {e}"
+        problems.append(Problem(source.path, node.start_mark.line + 1, dotted(loc), message))
         return None
 
 

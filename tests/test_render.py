@@ -1,0 +1,158 @@
+"""`smpgen render` and `smpgen model` on the shipped model: what a clerk and an attorney see."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from docx import Document as open_docx
+from pypdf import PdfReader
+
+from helpers import EXAMPLE, deep_merge, docx_paragraphs, docx_part, docx_text, pdf_pages, run
+
+ADOPTED = {"document": {"adoption": {"resolution": "2026-41", "adopted": "2026-10-06",
+                                     "effective": "2026-10-07"}}}
+
+
+@pytest.fixture
+def rendered(tmp_path: Path, write_profile: Callable[..., Path]) -> Callable[..., Path]:
+    """Render a profile (a dict merged over EXAMPLE) and return its output folder."""
+
+    def render(extra: dict[str, object] | None = None, *args: str) -> Path:
+        path = write_profile(deep_merge(EXAMPLE, extra or {}))
+        result = run(["render", str(path), "--out", str(tmp_path / "out"), *args])
+        assert result.exit_code == 0, result.stderr
+        return tmp_path / "out" / path.stem
+
+    return render
+
+
+def test_render_writes_three_formats(rendered: Callable[..., Path]) -> None:
+    folder = rendered()
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["social-media-policy.docx", "social-media-policy.html",
+                     "social-media-policy.pdf"]
+
+
+def test_format_and_out_options(tmp_path: Path, write_profile: Callable[..., Path]) -> None:
+    path = write_profile(EXAMPLE)
+    result = run(["render", str(path), "--format", "pdf,html", "--out", str(tmp_path / "elsewhere")])
+    assert result.exit_code == 0
+    folder = tmp_path / "elsewhere" / "city"
+    assert result.stdout == (f"wrote {folder / 'social-media-policy.pdf'}\n"
+                             f"wrote {folder / 'social-media-policy.html'}\n")
+    bad = run(["render", str(path), "--format", "odt"])
+    assert bad.exit_code == 2
+    assert "Invalid value for '--format': odt; choose from docx, pdf, html" in bad.stderr
+
+
+def test_draft_is_marked_on_every_page(rendered: Callable[..., Path]) -> None:
+    pages = pdf_pages(rendered() / "social-media-policy.pdf")
+    assert len(pages) >= 3
+    for number, text in enumerate(pages, start=1):
+        assert "DRAFT" in text
+        assert f"Page {number} of {len(pages)}" in text
+        if number > 1:  # the running header, from page 2 on (page 1 has the title block)
+            assert "City of Lakeshore Social Media Policy" in text
+    assert "Status: Draft for review by the city attorney before adoption" in pages[0]
+    footer = docx_part(rendered() / "social-media-policy.docx", "word/footer1.xml")
+    assert 'w:instr=" PAGE "' in footer and 'w:instr=" NUMPAGES "' in footer
+    header = docx_part(rendered() / "social-media-policy.docx", "word/header1.xml")
+    assert 'string="DRAFT"' in header
+
+
+def test_adopted_has_adoption_block_and_no_mark(rendered: Callable[..., Path]) -> None:
+    folder = rendered(ADOPTED)
+    pages = pdf_pages(folder / "social-media-policy.pdf")
+    assert not any("DRAFT" in p for p in pages)
+    assert "Adoption Resolution 2026-41 Adopted October 6, 2026 Effective October 7, 2026" in pages[0]
+    with zipfile.ZipFile(folder / "social-media-policy.docx") as z:
+        assert not any("DRAFT" in z.read(n).decode() for n in z.namelist() if "header" in n)
+    text = docx_text(folder / "social-media-policy.docx")
+    assert "Resolution\n2026-41\nAdopted\nOctober 6, 2026\nEffective\nOctober 7, 2026" in text
+
+
+def test_docx_is_real_word(rendered: Callable[..., Path]) -> None:
+    path = rendered() / "social-media-policy.docx"
+    doc = open_docx(str(path))
+    props = doc.core_properties
+    assert props.title == "City of Lakeshore Social Media Policy"
+    assert props.subject == "Social Media Policy of the City of Lakeshore"
+    assert props.language == "en-US"
+    assert "model=city-social-media" in props.comments
+    styles = [s for s, _ in docx_paragraphs(path)]
+    assert styles[:2] == ["Jurisdiction", "Title"]
+    headings = [t for s, t in docx_paragraphs(path) if s == "Heading1"]
+    assert headings[0] == "Purpose" and len(headings) >= 8  # Word numbers them
+    section = doc.sections[0]
+    assert (section.page_width.inches, section.page_height.inches) == (8.5, 11)
+    assert {round(m.inches, 2) for m in (section.left_margin, section.right_margin,
+                                         section.top_margin, section.bottom_margin)} == {1.0}
+    assert doc.styles["Normal"].font.name == "Times New Roman"
+
+
+def test_pdf_is_tagged_letter_and_embeds_only_its_own_font(rendered: Callable[..., Path]) -> None:
+    reader = PdfReader(rendered() / "social-media-policy.pdf")
+    assert reader.metadata.title == "City of Lakeshore \u2014 Social Media Policy"
+    assert "/StructTreeRoot" in reader.trailer["/Root"]
+    assert reader.trailer["/Root"]["/Lang"] == "en-US"
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+    fonts = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            fonts.add(re.sub(r"^[A-Z]{6}\+", "", str(font.get_object()["/BaseFont"]).lstrip("/")))
+    assert fonts <= {"Smpgen-Serif", "Smpgen-Serif-Bold", "Smpgen-Serif-Italic",
+                     "Smpgen-Serif-BoldItalic"}, fonts
+
+
+def test_values_are_text_never_markup(rendered: Callable[..., Path]) -> None:
+    hostile = "<b>*Chief*</b> {{ city.name }} & [x](http://127.0.0.1:9/)"
+    folder = rendered({"officials": {"coordinator": hostile}})
+    html = (folder / "social-media-policy.html").read_text()
+    assert "&lt;b&gt;*Chief*&lt;/b&gt; {{ city.name }} &amp; [x](http://127.0.0.1:9/)" in html
+    assert "<b>" not in html
+    assert hostile in docx_text(folder / "social-media-policy.docx")
+    assert hostile in " ".join(pdf_pages(folder / "social-media-policy.pdf"))
+
+
+def test_missing_values_need_draft(tmp_path: Path, write_profile: Callable[..., Path]) -> None:
+    path = write_profile({"city": {"name": "Lakeshore", "state": "MN"}})
+    result = run(["render", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: 4 problems in {path}:\n")
+    assert not (tmp_path / "out").exists()
+    result = run(["render", str(path), "--draft", "--format", "pdf", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(pdf_pages(tmp_path / "out" / "city" / "social-media-policy.pdf"))
+    assert "The ________ (city manager or department directors) designates" in text
+    assert "DRAFT" in text
+
+
+def test_model_edition_shows_blanks_suggestions_and_notes(tmp_path: Path) -> None:
+    result = run(["model", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    folder = tmp_path / "city-social-media"
+    pdf = " ".join(pdf_pages(folder / "social-media-policy-model.pdf"))
+    assert pdf.startswith("CITY OF ________ Social Media Policy")
+    assert "________ (mayor, city manager or communications director) has final authority" in pdf
+    assert "DRAFTER\u2019S NOTE" in pdf
+    assert "review its policy with its city attorney before adoption" in pdf
+    docx = docx_text(folder / "social-media-policy-model.docx")
+    assert "________ (mayor, city manager or communications director)" in docx
+    assert "Drafter\u2019s note" in docx
+    sdt = docx_part(folder / "social-media-policy-model.docx", "word/document.xml")
+    assert '<w:tag w:val="officials.final_authority"/>' in sdt  # a content control per blank
+    html = (folder / "social-media-policy-model.html").read_text()
+    assert '<aside class="note" role="note">' in html
+
+
+def test_annotated_edition_keeps_notes(rendered: Callable[..., Path]) -> None:
+    folder = rendered(None, "--edition", "annotated", "--format", "pdf")
+    text = " ".join(pdf_pages(folder / "social-media-policy-annotated.pdf"))
+    assert "DRAFTER\u2019S NOTE" in text
+    clean = " ".join(pdf_pages(rendered(None, "--format", "pdf") / "social-media-policy.pdf"))
+    assert "DRAFTER\u2019S NOTE" not in clean
