@@ -139,25 +139,41 @@ def model(obj: dict[str, Any], model_id: str, formats: tuple[str, ...], out_dir:
 
 
 @cli.command()
+@click.option("--coverage", "show_coverage", is_flag=True,
+              help="Also print, per model, each provision id and the section covering it.")
 @click.pass_obj
-def models(obj: dict[str, Any]) -> None:
+def models(obj: dict[str, Any], show_coverage: bool) -> None:
     """List the shipped models and those in your templates folder."""
     from .api import list_models
+    from .coverage import coverage
 
+    uncovered = 0
     for m in list_models(templates=obj["templates"]):
         click.echo(f"{m.id}  {m.version}  {m.origin}  {m.title}  ({m.path})")
+        if not show_coverage:
+            continue
+        for c in coverage(m):
+            where = ", ".join(c.sections) or "NOT COVERED"
+            note = " (optional section)" if c.optional else ""
+            click.echo(f"  {c.provision}  {c.name}: {where}{note}")
+            uncovered += not c.sections
+    if uncovered:
+        click.echo(f"{uncovered} provision(s) not covered.", err=True)
+        sys.exit(1)
 
 
 @cli.command()
 @click.option("--model", "model_id", default="city-social-media", show_default=True,
               help="The model whose profile schema to print.")
+@click.option("--markdown", is_flag=True, help="Print the profile reference as a Markdown table.")
 @click.pass_obj
-def schema(obj: dict[str, Any], model_id: str) -> None:
+def schema(obj: dict[str, Any], model_id: str, markdown: bool) -> None:
     """Print the profile's JSON Schema (editors use it to check profiles as you type)."""
     from .models import get_model
-    from .schema import schema_text
+    from .schema import reference_markdown, schema_text
 
-    click.echo(schema_text(get_model(model_id, obj["templates"])), nl=False)
+    model = get_model(model_id, obj["templates"])
+    click.echo(reference_markdown(model) if markdown else schema_text(model), nl=False)
 
 
 def main() -> None:

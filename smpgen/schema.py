@@ -73,3 +73,29 @@ def _var(var: Variable) -> dict[str, Any]:
         out["examples"] = [var.example if not hasattr(var.example, "isoformat")
                            else var.example.isoformat()]
     return out
+
+
+def reference_markdown(model: Model) -> str:
+    """The profile reference as a Markdown table (the README's "Profile reference")."""
+    rows = ["| field | type | default | what it is |", "|---|---|---|---|"]
+
+    def walk(fields: tuple[Variable, ...]) -> None:
+        for var in fields:
+            if var.is_group:
+                walk(var.fields)
+                continue
+            kind = var.expected() + (" (required)" if var.required else "")
+            default = _default_text(var.default)
+            what = var.guidance + (f" Suggestion: {var.suggestion}." if var.suggestion else "")
+            rows.append(f"| `{var.name}` | {kind} | {default} | {what.replace('|', '/')} |")
+
+    walk(profile_variables(model))
+    return "\n".join(rows) + "\n"
+
+
+def _default_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return f"{len(value)} items" if value else "none"
+    return f"`{value}`"

@@ -98,3 +98,19 @@ def test_python_m_smpgen_runs_the_installed_package(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "smpgen", "models"], cwd=tmp_path,
                          capture_output=True, text=True, check=True).stdout
     assert out.startswith("city-social-media  ")
+
+
+def test_readme_profile_reference_is_current() -> None:
+    readme = (REPO / "README.md").read_text()
+    start = readme.index("<!-- profile-reference:start -->\n") + len("<!-- profile-reference:start -->\n")
+    end = readme.index("<!-- profile-reference:end -->")
+    assert readme[start:end] == run(["schema", "--markdown"]).stdout, \
+        "update the README table with: smpgen schema --markdown"
+
+
+def test_readme_quick_start_has_exactly_two_commands() -> None:
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("## Quick start", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    assert [line.split("#")[0].strip() for line in block.splitlines()] == ["make example", "make test"]
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "\nmake test\n" in ci
