@@ -28,21 +28,24 @@ def policy_document(profile: Profile, edition: str = "council") -> Document:
     values = profile.values
     doc_values = values["document"]
     adoption = doc_values["adoption"]
-    rows: list[tuple[str, str]] = []
+    table: list[tuple[str, list[list[Inline]]]] = []
     if profile.adopted:
         status: list[Inline] = [Text(f"Adopted {long_date(adoption['adopted'])}")]
-        rows = [("Resolution", str(adoption["resolution"])),
-                ("Adopted", long_date(adoption["adopted"])),
-                ("Effective", long_date(adoption["effective"]))]
+        table = [("Resolution", [[Text(str(adoption["resolution"]))]]),
+                 ("Adopted", [[Text(long_date(adoption["adopted"]))]]),
+                 ("Effective", [[Text(long_date(adoption["effective"]))]])]
     else:
         status = [Text("Draft for review by the city attorney before adoption")]
+    meta: list[tuple[str, list[Inline]]] = []
+    if doc_values["policy_number"]:
+        meta.append(("Policy number", [Text(doc_values["policy_number"])]))
+    meta += [("Version", [Text(doc_values["version"])]), ("Status", status)]
     info = DocumentInfo(
         jurisdiction=inlines_of(context["city"]["full_name"]),
         title=context["document"]["title"],
-        policy_number=doc_values["policy_number"],
-        version=doc_values["version"],
-        status=status,
-        adoption=rows,
+        meta=meta,
+        table=table,
+        table_caption="Adoption" if table else "",
         draft=not profile.adopted,
         numbering=doc_values["numbering"],
         number_prefix=doc_values["policy_number"],
@@ -63,10 +66,10 @@ def model_document(model: Model) -> Document:
     info = DocumentInfo(
         jurisdiction=inlines_of(context["city"]["full_name"]),
         title=model.title,
-        policy_number=None,
-        version=model.version,
-        status=[Text(f"Model policy published by {model.publisher}")],
-        adoption=[],
+        meta=[("Version", [Text(model.version)]),
+              ("Status", [Text(f"Model policy published by {model.publisher}")])],
+        table=[],
+        table_caption="",
         draft=False,
         numbering=context["document"]["numbering"],
         number_prefix=None,

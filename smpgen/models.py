@@ -9,6 +9,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from .errors import ModelError, Problem, ProfileError
 from .sourcefile import load_yaml
 from .variables import DeclarationError, Variable, parse_group
@@ -78,27 +80,46 @@ def shipped_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "templates"
 
 
-def find_models(local_dir: Path | None = Path("templates")) -> list[Model]:
-    """Every model: shipped ones first, then those in ``local_dir`` (which win on the same id)."""
-    folders = [(shipped_dir(), "shipped")]
+def _folders(local_dir: Path | None) -> list[tuple[Path, str]]:
+    """Model folders, shipped first, then the user's own."""
+    roots = [(shipped_dir(), "shipped")]
     if local_dir is not None and local_dir.is_dir() and \
             local_dir.resolve() != shipped_dir().resolve():
-        folders.append((local_dir, "local"))
+        roots.append((local_dir, "local"))
+    return [(manifest.parent, origin) for root, origin in roots
+            for manifest in sorted(root.glob(f"*/{MANIFEST}"))]
+
+
+def find_models(local_dir: Path | None = Path("templates")) -> list[Model]:
+    """Every model: shipped ones first, then those in ``local_dir`` (which win on the same id)."""
     found: dict[str, Model] = {}
-    for folder, origin in folders:
-        for manifest in sorted(folder.glob(f"*/{MANIFEST}")):
-            model = load_model(manifest.parent, origin)
-            found[model.id] = model
+    for folder, origin in _folders(local_dir):
+        model = load_model(folder, origin)
+        found[model.id] = model
     return list(found.values())
 
 
 def get_model(model_id: str, local_dir: Path | None = Path("templates")) -> Model:
-    """The model with ``model_id``, or a :class:`ModelError` listing the ones there are."""
-    models = {m.id: m for m in find_models(local_dir)}
-    if model_id not in models:
-        have = ", ".join(sorted(models)) or "none"
+    """The model with ``model_id``, or a :class:`ModelError` listing the ones there are.
+
+    Only the chosen model's manifest is checked in full, so a broken variant elsewhere in
+    the templates folder does not stop the others from rendering.
+    """
+    ids: dict[str, tuple[Path, str]] = {}
+    for folder, origin in _folders(local_dir):
+        ids[_declared_id(folder) or folder.name] = (folder, origin)
+    if model_id not in ids:
+        have = ", ".join(sorted(ids)) or "none"
         raise ModelError(f"no model {model_id!r}; available: {have} (see 'smpgen models')")
-    return models[model_id]
+    return load_model(*ids[model_id])
+
+
+def _declared_id(folder: Path) -> str | None:
+    try:
+        raw = yaml.safe_load((folder / MANIFEST).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return str(raw["id"]) if isinstance(raw, dict) and "id" in raw else None
 
 
 def load_model(folder: Path, origin: str = "local") -> Model:

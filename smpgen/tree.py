@@ -125,15 +125,15 @@ class DocumentInfo:
     jurisdiction: list[Inline]
     """E.g. ``City of Lakeview``, or ``City of`` and a blank in the model edition."""
     title: str
-    """The policy title."""
-    policy_number: str | None
-    """The manual number, if the city uses one."""
-    version: str
-    """The version printed in the title block."""
-    status: list[Inline]
-    """E.g. ``Draft for council review`` or the adoption statement."""
-    adoption: list[tuple[str, str]]
-    """Label/value rows of the adoption block; empty for a draft."""
+    """The document title, e.g. ``Social Media Policy``."""
+    meta: list[tuple[str, list[Inline]]]
+    """Label/value pairs under the title (policy number, version, status); the last one
+    gets a line of its own."""
+    table: list[tuple[str, list[list[Inline]]]]
+    """Rows of the details table under the title block (the adoption block, the agenda
+    details): a label and one or more lines."""
+    table_caption: str
+    """Caption of that table, e.g. ``Adoption``."""
     draft: bool
     """Print the DRAFT watermark on every page."""
     numbering: str
@@ -144,6 +144,8 @@ class DocumentInfo:
     """BCP 47 language tag."""
     subject: str
     """A one-line description for the file properties."""
+    footer_label: str = ""
+    """Printed at the left of every page's footer, e.g. ``Agenda item 6.e. | Attachment A``."""
     provenance: dict[str, str] = field(default_factory=dict)
     """Model id and version, smpgen version, profile hash."""
 

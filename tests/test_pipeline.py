@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import check_golden, docx_part, docx_text, pdf_pages, run, serialize
 
 import smpgen
-from helpers import check_golden, docx_part, docx_text, pdf_pages, run, serialize
 
 SCHEMES = ["decimal", "outline", "policy-number", "headings"]
 XREF = {  # how each scheme prints the reference to the subsection "Details" of "Last Things"
@@ -50,8 +50,7 @@ def test_text_golden_every_format(numbering: str, mini: Path, tmp_path: Path,
     check_golden(f"mini-{numbering}.pdf.txt", pdf + "\n")
     check_golden(f"mini-{numbering}.docx.txt", docx_text(folder / "mini-policy.docx") + "\n")
     assert XREF[numbering] in pdf
-    assert XREF[numbering].removeprefix("Section ").strip("the \u201c\u201d section") in \
-        docx_text(folder / "mini-policy.docx")
+    assert XREF[numbering] in docx_text(folder / "mini-policy.docx")
     html = (folder / "mini-policy.html").read_text()
     assert XREF[numbering] in html.replace("&#x27;", "'")
 

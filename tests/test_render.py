@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 from docx import Document as open_docx
-from pypdf import PdfReader
-
 from helpers import EXAMPLE, deep_merge, docx_paragraphs, docx_part, docx_text, pdf_pages, run
+from pypdf import PdfReader
 
 ADOPTED = {"document": {"adoption": {"resolution": "2026-41", "adopted": "2026-10-06",
                                      "effective": "2026-10-07"}}}

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from helpers import EXAMPLE, REPO, deep_merge, run
 
 GOOD = """\

@@ -177,7 +177,10 @@ class DocxWriter:
         header.add_run("\t" + info.title)
         for footer in (section.footer, section.first_page_footer):
             p = footer.paragraphs[0]
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            if info.footer_label:
+                p.add_run(info.footer_label + "\t")
+            else:
+                p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             p.add_run("Page ")
             p._p.append(_ooxml.field("PAGE", "1"))
             p.add_run(" of ")
@@ -190,29 +193,32 @@ class DocxWriter:
         info = self.doc.info
         self.inlines(self.out.add_paragraph(style="Jurisdiction"), info.jurisdiction)
         self.out.add_paragraph(info.title, style="Title")
-        details = self.out.add_paragraph(style="Title Block Details")
-        parts: list[tuple[str, list[Inline]]] = []
-        if info.policy_number:
-            parts.append(("Policy number", [Text(info.policy_number)]))
-        parts.append(("Version", [Text(info.version)]))
-        parts.append(("Status", info.status))
-        for i, (label, value) in enumerate(parts):
-            if label == "Status":
-                details.add_run().add_break()
-            elif i:
-                details.add_run("    ")
-            details.add_run(f"{label}: ").bold = True
-            self.inlines(details, value)
-        if info.adoption:
+        if info.meta:
+            details = self.out.add_paragraph(style="Title Block Details")
+            for i, (label, value) in enumerate(info.meta):
+                if i and i == len(info.meta) - 1:
+                    details.add_run().add_break()
+                elif i:
+                    details.add_run("    ")
+                details.add_run(f"{label}: ").bold = True
+                self.inlines(details, value)
+        if info.table:
+            if info.table_caption:
+                caption = self.out.add_paragraph(style="Title Block Details")
+                caption.add_run(info.table_caption).bold = True
+                caption.paragraph_format.space_after = Pt(2)
             table = self.out.add_table(rows=0, cols=2)
             table.style = self.out.styles["Table Grid"]
             table.alignment = WD_TABLE_ALIGNMENT.CENTER
-            for row_label, row_value in info.adoption:
+            for row_label, lines in info.table:
                 cells = table.add_row().cells
                 cells[0].paragraphs[0].add_run(row_label).bold = True
-                cells[1].paragraphs[0].add_run(row_value)
+                for i, line in enumerate(lines):
+                    p = cells[1].paragraphs[0] if i == 0 else cells[1].add_paragraph()
+                    self.inlines(p, line)
                 for c in cells:
-                    c.paragraphs[0].paragraph_format.space_after = Pt(0)
+                    for p in c.paragraphs:
+                        p.paragraph_format.space_after = Pt(0)
         rule = self.out.add_paragraph()
         rule.paragraph_format.space_after = Pt(12)
         rule._p.get_or_add_pPr().append(parse_xml(

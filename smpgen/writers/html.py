@@ -69,23 +69,25 @@ class HTMLWriter:
 
     def title_block(self) -> str:
         info = self.doc.info
-        rows = []
-        if info.policy_number:
-            rows.append(("Policy number", escape(info.policy_number)))
-        rows.append(("Version", escape(info.version)))
-        rows.append(("Status", self.inlines(info.status)))
-        meta = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in rows)
+        meta = "".join(f"<div><dt>{escape(k)}</dt><dd>{self.inlines(v)}</dd></div>"
+                       for k, v in info.meta)
         out = [
             '<header class="title-block">\n',
             f'<p class="jurisdiction">{self.inlines(info.jurisdiction)}</p>\n',
             f'<h1 class="doc-title">{escape(info.title)}</h1>\n',
-            f'<dl class="doc-meta">{meta}</dl>\n',
         ]
-        if info.adoption:
-            cells = "".join(f"<tr><th scope=\"row\">{escape(k)}</th><td>{escape(v)}</td></tr>"
-                            for k, v in info.adoption)
-            out.append(f'<table class="adoption"><caption>Adoption</caption>{cells}</table>\n')
+        if meta:
+            out.append(f'<dl class="doc-meta">{meta}</dl>\n')
+        if info.table:
+            cells = "".join(
+                f'<tr><th scope="row">{escape(k)}</th><td>'
+                + "<br>".join(self.inlines(line) for line in lines) + "</td></tr>"
+                for k, lines in info.table)
+            caption = f"<caption>{escape(info.table_caption)}</caption>" if info.table_caption else ""
+            out.append(f'<table class="details">{caption}{cells}</table>\n')
         out.append("</header>\n")
+        if info.footer_label:
+            out.append(f'<p class="footer-label" aria-hidden="true">{escape(info.footer_label)}</p>\n')
         return "".join(out)
 
     # Blocks -------------------------------------------------------------------------
