@@ -24,8 +24,10 @@ __all__ = [
     "UserError",
     "__version__",
     "build_document",
+    "fill_form",
     "list_models",
     "load",
+    "packet",
     "render",
     "render_model",
     "validate",
@@ -33,7 +35,7 @@ __all__ = [
 
 _LAZY = {
     "render": "api", "render_model": "api", "validate": "api", "load": "api",
-    "list_models": "api", "build_document": "api",
+    "list_models": "api", "build_document": "api", "packet": "api", "fill_form": "api",
     "DEFAULT_OPTIONS": "options", "RenderOptions": "options",
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -9,12 +10,18 @@ from pathlib import Path
 
 from .document import model_document, policy_document
 from .errors import ModelError, Problem, ProfileError
+from .form import TrackingForm, load_record, tracking_form
 from .models import DEFAULT_MODEL, Model, find_models, get_model
 from .options import DEFAULT_OPTIONS, EDITIONS, RenderOptions
 from .outputs import write_files
 from .profile import Profile, load_profile
-from .tree import Document
+from .summary import agenda_label, missing_council_fields, summary_document
+from .tree import Document, plain
 from .writers import FORMATS
+
+FORM_STEM = "tracking-form"
+SUMMARY_STEM = "executive-summary"
+PACKET_NAME = "council-packet.pdf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +60,100 @@ def render(
     edition: str = DEFAULT_OPTIONS.edition,
     templates: str | Path | None = DEFAULT_OPTIONS.templates,
 ) -> RenderResult:
-    """Render a city's policy into ``out_dir/<profile name>/``."""
+    """Render a city's policy into ``out_dir/<profile name>/``; the council edition also
+    writes the removed-comments tracking form and the council executive summary."""
     options = _options(formats, out_dir, draft, edition, templates)
     if options.edition == "model":
         raise ModelError("the model edition has no city; use render_model() / 'smpgen model'")
     loaded = load_profile(Path(profile), draft=options.draft, templates=options.templates)
-    doc = policy_document(loaded, options.edition)
-    suffix = "" if options.edition == "council" else f"-{options.edition}"
-    paths = _write(doc, options, options.out_dir / loaded.stem, _slug(doc.info.title) + suffix)
-    return RenderResult(paths, list(loaded.warnings))
+    policy = policy_document(loaded, options.edition)
+    stem = _slug(policy.info.title)
+    if options.edition != "council":
+        files = _document_files(policy, f"{stem}-{options.edition}", options.formats)
+        return RenderResult(write_files(options.out_dir / loaded.stem, files), list(loaded.warnings))
+    files = _document_files(policy, stem, options.formats)
+    if loaded.model.tracking_form:
+        files |= _form_files(tracking_form(loaded), FORM_STEM, options.formats)
+    summary = summary_document(loaded, attachments(loaded, policy))
+    files |= _document_files(summary, SUMMARY_STEM, options.formats)
+    paths = write_files(options.out_dir / loaded.stem, files)
+    return RenderResult(paths, [*loaded.warnings, *_council_warnings(loaded)])
+
+
+def packet(
+    profile: str | Path,
+    *,
+    out_dir: str | Path = DEFAULT_OPTIONS.out_dir,
+    draft: bool = DEFAULT_OPTIONS.draft,
+    templates: str | Path | None = DEFAULT_OPTIONS.templates,
+) -> RenderResult:
+    """Write one council packet PDF: the executive summary, then the policy and the blank
+    tracking form as lettered attachments, each page footed with the agenda number."""
+    from .packet import Part, attachment_letter, join
+    from .writers.pdf import write_form_pdf, write_pdf
+
+    options = _options(("pdf",), out_dir, draft, "council", templates)
+    loaded = load_profile(Path(profile), draft=options.draft, templates=options.templates)
+    policy = policy_document(loaded, "council")
+    agenda = agenda_label(loaded)
+    parts_docs: list[tuple[str, Document | TrackingForm]] = [(policy.info.title, policy)]
+    if loaded.model.tracking_form:
+        form = tracking_form(loaded)
+        parts_docs.append((form.title, form))
+    summary = summary_document(loaded, attachments(loaded, policy))
+    parts = [Part(summary.info.title, write_pdf(summary))]
+    for i, (title, doc) in enumerate(parts_docs):
+        label = f"Attachment {attachment_letter(i)}"
+        footer = f"{agenda} | {label}" if agenda else label
+        if isinstance(doc, Document):
+            doc.info.footer_label = footer
+            pdf = write_pdf(doc)
+        else:
+            doc.footer_label = footer
+            pdf = write_form_pdf(doc)
+        parts.append(Part(f"{label}: {title}", pdf))
+    title = f"{plain(policy.info.jurisdiction)} \u2014 {summary.info.title}: {policy.info.title}"
+    identifier = hashlib.sha256(b"".join(p.pdf for p in parts)).hexdigest()[:32].encode()
+    files = {PACKET_NAME: join(parts, title=title, identifier=identifier)}
+    paths = write_files(options.out_dir / loaded.stem, files)
+    return RenderResult(paths, [*loaded.warnings, *_council_warnings(loaded)])
+
+
+def fill_form(
+    profile: str | Path,
+    record: str | Path,
+    *,
+    formats: Iterable[str] = ("docx", "pdf"),
+    out_dir: str | Path = DEFAULT_OPTIONS.out_dir,
+    templates: str | Path | None = DEFAULT_OPTIONS.templates,
+) -> RenderResult:
+    """Write the tracking form filled in for one removal, from a record file."""
+    options = _options(formats, out_dir, False, "council", templates)
+    loaded = load_profile(Path(profile), draft=True, templates=options.templates)
+    form = tracking_form(loaded)
+    form.record = load_record(Path(record), form)
+    files = _form_files(form, Path(record).stem, options.formats)
+    folder = options.out_dir / loaded.stem / "removed-comments"
+    return RenderResult(write_files(folder, files), list(loaded.warnings))
+
+
+def attachments(profile: Profile, policy: Document) -> list[str]:
+    """What the packet attaches behind the summary, lettered as the packet letters them."""
+    from .packet import attachment_letter
+
+    names = [policy.info.title + (" (draft)" if policy.info.draft else "")]
+    if profile.model.tracking_form:
+        names.append("Removed Comment Tracking Form")
+    return [f"Attachment {attachment_letter(i)}: {name}" for i, name in enumerate(names)]
+
+
+def _council_warnings(profile: Profile) -> list[Problem]:
+    from .sourcefile import load_yaml
+
+    source = load_yaml(profile.path)
+    return [Problem(profile.path, source.line_of(loc), ".".join(map(str, loc)),
+                    "not given; the executive summary shows a blank")
+            for loc in missing_council_fields(profile)]
 
 
 def render_model(
@@ -75,8 +167,8 @@ def render_model(
     options = _options(formats, out_dir, False, "model", templates)
     loaded = get_model(model, options.templates)
     doc = model_document(loaded)
-    paths = _write(doc, options, options.out_dir / loaded.id, _slug(doc.info.title) + "-model")
-    return RenderResult(paths, [])
+    files = _document_files(doc, _slug(doc.info.title) + "-model", options.formats)
+    return RenderResult(write_files(options.out_dir / loaded.id, files), [])
 
 
 def validate(profiles: Iterable[str | Path], *, draft: bool = False,
@@ -125,25 +217,35 @@ def _options(formats: Iterable[str], out_dir: str | Path, draft: bool, edition: 
                          templates=Path(templates) if templates is not None else None)
 
 
-def _write(doc: Document, options: RenderOptions, folder: Path, stem: str) -> list[Path]:
+def _document_files(doc: Document, stem: str, formats: tuple[str, ...]) -> dict[str, bytes]:
     # Every format is produced in memory first, so a failure writes nothing.
     files: dict[str, bytes] = {}
-    for fmt in FORMATS:
-        if fmt not in options.formats:
-            continue
-        if fmt == "docx":
-            from .writers.docx import write_docx
+    if "docx" in formats:
+        from .writers.docx import write_docx
 
-            files[f"{stem}.docx"] = write_docx(doc)
-        elif fmt == "pdf":
-            from .writers.pdf import write_pdf
+        files[f"{stem}.docx"] = write_docx(doc)
+    if "pdf" in formats:
+        from .writers.pdf import write_pdf
 
-            files[f"{stem}.pdf"] = write_pdf(doc)
-        else:
-            from .writers.html import write_html
+        files[f"{stem}.pdf"] = write_pdf(doc)
+    if "html" in formats:
+        from .writers.html import write_html
 
-            files[f"{stem}.html"] = write_html(doc).encode("utf-8")
-    return write_files(folder, files)
+        files[f"{stem}.html"] = write_html(doc).encode("utf-8")
+    return files
+
+
+def _form_files(form: TrackingForm, stem: str, formats: tuple[str, ...]) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    if "docx" in formats:
+        from .writers.form_docx import write_form_docx
+
+        files[f"{stem}.docx"] = write_form_docx(form)
+    if "pdf" in formats:
+        from .writers.pdf import write_form_pdf
+
+        files[f"{stem}.pdf"] = write_form_pdf(form)
+    return files
 
 
 def _slug(title: str) -> str:

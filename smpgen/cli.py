@@ -125,6 +125,47 @@ def render(obj: dict[str, Any], profile: Path, formats: tuple[str, ...], out_dir
 
 
 @cli.command()
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@out_option
+@click.option("--draft", is_flag=True,
+              help="Build the packet even with required values missing; they print as blanks.")
+@click.pass_obj
+def packet(obj: dict[str, Any], profile: Path, out_dir: Path, draft: bool) -> None:
+    """Write one council packet PDF: summary, policy (Attachment A), form (Attachment B)."""
+    from .api import packet as build_packet
+
+    result = build_packet(profile, out_dir=out_dir, draft=draft, templates=obj["templates"])
+    _warn(result.warnings)
+    for path in result.paths:
+        click.echo(f"wrote {path}")
+
+
+@cli.group()
+def form() -> None:
+    """The removed-comments tracking form."""
+
+
+@form.command("fill")
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("record", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "formats", multiple=True, metavar="LIST",
+              callback=lambda c, p, v: tuple(f for f in _formats(c, p, v) if f != "html"),
+              help="docx, pdf or both (default: both).")
+@out_option
+@click.pass_obj
+def form_fill(obj: dict[str, Any], profile: Path, record: Path, formats: tuple[str, ...],
+              out_dir: Path) -> None:
+    """Write the form filled in for one removed comment, from a small YAML record."""
+    from .api import fill_form
+
+    result = fill_form(profile, record, formats=formats or ("docx", "pdf"), out_dir=out_dir,
+                       templates=obj["templates"])
+    _warn(result.warnings)
+    for path in result.paths:
+        click.echo(f"wrote {path}")
+
+
+@cli.command()
 @click.argument("model_id", default="city-social-media", metavar="[MODEL]")
 @format_option
 @out_option

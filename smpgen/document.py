@@ -18,7 +18,8 @@ from .version import __version__
 
 
 @cache
-def _renderer(model: Model) -> TextRenderer:
+def model_renderer(model: Model) -> TextRenderer:
+    """The text renderer of ``model``, made once per process."""
     return TextRenderer(model)
 
 
@@ -96,7 +97,7 @@ def inlines_of(value: Any) -> list[Inline]:
 
 def _assemble(model: Model, context: dict[str, Any], info: DocumentInfo, *,
               keep_notes: bool, front_note: bool) -> Document:
-    renderer = _renderer(model)
+    renderer = model_renderer(model)
     front: list[Block] = []
     if front_note and model.front_note:
         rendered = renderer.render(model.front_note, context)

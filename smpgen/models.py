@@ -39,9 +39,9 @@ class SectionSpec:
     """Dotted name of a boolean variable that switches the section on; None: always on."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Model:
-    """A loaded model manifest."""
+    """A loaded model manifest (compared by identity: each folder is loaded once)."""
 
     id: str
     """Stable id a profile names in ``model:``."""
@@ -63,6 +63,12 @@ class Model:
     """Sections in document order."""
     front_note: str | None
     """Markdown file with the drafter's note that opens the model edition."""
+    tracking_form: dict[str, str]
+    """Which variables feed the removed-comments tracking form: ``accounts``,
+    ``categories``, ``coordinator`` and ``retention``, each a dotted variable name."""
+    summary: dict[str, str]
+    """Markdown files drafting the executive summary's ``recommended_action``,
+    ``background`` and ``recommendation``."""
 
     def section(self, section_id: str) -> SectionSpec:
         """The section with ``section_id``."""
@@ -157,6 +163,15 @@ def _load_model(folder: Path, origin: str) -> Model:
     front_note = raw.get("front_note")
     if front_note is not None and not (folder / str(front_note)).is_file():
         problem(("front_note",), f"file {front_note} not found in the model folder")
+    names = {v.name: v for top in variables for v in top.walk()}
+    tracking_form = _mapping(raw, "tracking_form", FORM_KEYS, problem)
+    for key, name in tracking_form.items():
+        if name not in names:
+            problem(("tracking_form", key), f"{name!r} is not a variable of this model")
+    summary = _mapping(raw, "council_summary", SUMMARY_KEYS, problem)
+    for key, file in summary.items():
+        if not (folder / file).is_file():
+            problem(("council_summary", key), f"file {file} not found in the model folder")
     if problems:
         raise ModelError("invalid model manifest\n" + "\n".join(map(str, problems)))
     return Model(
@@ -170,7 +185,24 @@ def _load_model(folder: Path, origin: str) -> Model:
         variables=variables,
         sections=sections,
         front_note=str(front_note) if front_note is not None else None,
+        tracking_form=tracking_form,
+        summary=summary,
     )
+
+
+FORM_KEYS = ("accounts", "categories", "coordinator", "retention")
+SUMMARY_KEYS = ("recommended_action", "background", "recommendation")
+
+
+def _mapping(raw: dict[str, Any], key: str, allowed: tuple[str, ...], problem: Any) -> dict[str, str]:
+    value = raw.get(key) or {}
+    if not isinstance(value, dict):
+        problem((key,), "expected a mapping")
+        return {}
+    for k in value:
+        if k not in allowed:
+            problem((key, k), f"unknown key; expected one of: {', '.join(allowed)}")
+    return {str(k): str(v) for k, v in value.items() if k in allowed}
 
 
 def _sections(raw: Any, folder: Path, variables: tuple[Variable, ...],

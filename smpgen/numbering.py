@@ -72,6 +72,11 @@ def scheme(name: str, prefix: str | None = None) -> Scheme:
             p = prefix or ""
             return Scheme(name, (Level("decimal", f"{p}.%1"), Level("decimal", f"{p}.%1.%2"),
                                  Level("decimal", f"{p}.%1.%2.%3")), lists_letter, False)
+        case "plain":  # the executive summary: plain headings, no numbers
+            none = Level("none", "")
+            return Scheme(name, (none, none, none),
+                          (Level("decimal", "%1."), Level("lowerLetter", "%2."),
+                           Level("lowerRoman", "%3.")), False)
         case "headings":
             none = Level("none", "")
             return Scheme(name, (none, none, none),

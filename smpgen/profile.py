@@ -81,18 +81,8 @@ def load_profile(path: Path, *, draft: bool = False,
         if "no model" not in str(e):
             raise
         raise _one(source, ("model",), str(e)) from None
-    variables = profile_variables(model)
-    problems: list[Problem] = []
-    values: dict[str, Any] = {}
-    try:
-        checked = group_model("Profile", variables).model_validate(source.data)
-        values = checked.model_dump()
-    except ValidationError as e:
-        problems.extend(_translate(source, variables, e))
-    missing: list[str] = []
-    _check_required(variables, source.data, (), source, problems, missing, draft)
+    values, problems, missing = check_values(source, profile_variables(model), draft=draft)
     if not problems:
-        _fill(variables, values)
         _cross_checks(source, values, problems)
     if problems:
         raise ProfileError(sorted(problems, key=lambda p: p.line))
@@ -111,6 +101,25 @@ def load_profile(path: Path, *, draft: bool = False,
         warnings=tuple(warnings),
         records_law=law or _blank_law(),
     )
+
+
+def check_values(source: SourceFile, variables: tuple[Variable, ...], *,
+                 draft: bool = False) -> tuple[dict[str, Any], list[Problem], list[str]]:
+    """Validate ``source`` against ``variables``: values with defaults filled in, every
+    located problem, and (with ``draft``) the required values left blank."""
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    try:
+        checked = group_model("Profile" if variables[0].key == "model" else "Record",
+                              variables).model_validate(source.data)
+        values = checked.model_dump()
+    except ValidationError as e:
+        problems.extend(_translate(source, variables, e))
+    missing: list[str] = []
+    _check_required(variables, source.data, (), source, problems, missing, draft)
+    if not problems:
+        _fill(variables, values)
+    return values, problems, missing
 
 
 def _blank_law() -> RecordsLaw:
@@ -171,6 +180,11 @@ def _check_required(variables: tuple[Variable, ...], raw: Any, loc: Loc, source:
         value = raw.get(var.key)
         if var.is_group:
             _check_required(var.fields, value, here, source, problems, missing, draft)
+        elif var.item is not None and var.item.is_group and isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    _check_required(var.item.fields, item, (*here, i), source, problems,
+                                    missing, draft=False)
         elif value is None and var.default is None and var.required:
             if draft:
                 missing.append(var.name)

@@ -128,7 +128,7 @@ class DocumentInfo:
     """The document title, e.g. ``Social Media Policy``."""
     meta: list[tuple[str, list[Inline]]]
     """Label/value pairs under the title (policy number, version, status); the last one
-    gets a line of its own."""
+    gets a line of its own, and an empty label prints the value alone."""
     table: list[tuple[str, list[list[Inline]]]]
     """Rows of the details table under the title block (the adoption block, the agenda
     details): a label and one or more lines."""

@@ -130,3 +130,28 @@ def pin_zip(data: bytes) -> bytes:
             info.external_attr = 0o644 << 16
             dst.writestr(info, src.read(item.filename))
     return out.getvalue()
+
+
+W14 = 'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml"'
+
+
+def checkbox(tag: str, checked: bool) -> Any:
+    """A Word check box content control (click to tick), drawn as a ballot box."""
+    from xml.sax.saxutils import quoteattr
+
+    glyph = "\u2612" if checked else "\u2610"
+    font = 'w:ascii="MS Gothic" w:eastAsia="MS Gothic" w:hAnsi="MS Gothic" w:hint="eastAsia"'
+    return parse_xml(
+        f"<w:sdt {W} {W14}><w:sdtPr><w:alias w:val={quoteattr(tag)}/>"
+        f"<w:tag w:val={quoteattr(tag)}/><w14:checkbox>"
+        f'<w14:checked w14:val="{int(checked)}"/>'
+        '<w14:checkedState w14:val="2612" w14:font="MS Gothic"/>'
+        '<w14:uncheckedState w14:val="2610" w14:font="MS Gothic"/></w14:checkbox></w:sdtPr>'
+        f"<w:sdtContent><w:r><w:rPr><w:rFonts {font}/></w:rPr><w:t>{glyph}</w:t></w:r>"
+        "</w:sdtContent></w:sdt>")
+
+
+def row_height(row: Any, twips: int) -> None:
+    """Give a table row a minimum height (room to write by hand)."""
+    trpr = row._tr.get_or_add_trPr()
+    trpr.append(parse_xml(f'<w:trHeight {W} w:val="{twips}" w:hRule="atLeast"/>'))

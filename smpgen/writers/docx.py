@@ -63,13 +63,7 @@ class DocxWriter:
         self.setup_numbering()
         self.setup_page()
         self.title_block()
-        for block in self.doc.front:
-            self.block(block, note=False)
-        # Bookmark names are fixed before writing so forward references resolve.
-        for i, sid in enumerate(self.numbers, start=1):
-            self.bookmarks[sid] = f"_RefSec{i:04d}"
-        for section in self.doc.sections:
-            self.block(section, note=False)
+        self.body()
         self.properties()
         buf = io.BytesIO()
         self.out.save(buf)
@@ -200,7 +194,8 @@ class DocxWriter:
                     details.add_run().add_break()
                 elif i:
                     details.add_run("    ")
-                details.add_run(f"{label}: ").bold = True
+                if label:
+                    details.add_run(f"{label}: ").bold = True
                 self.inlines(details, value)
         if info.table:
             if info.table_caption:
@@ -212,6 +207,7 @@ class DocxWriter:
             table.alignment = WD_TABLE_ALIGNMENT.CENTER
             for row_label, lines in info.table:
                 cells = table.add_row().cells
+                cells[0].width, cells[1].width = Inches(1.6), Inches(4.2)
                 cells[0].paragraphs[0].add_run(row_label).bold = True
                 for i, line in enumerate(lines):
                     p = cells[1].paragraphs[0] if i == 0 else cells[1].add_paragraph()
@@ -224,6 +220,16 @@ class DocxWriter:
         rule._p.get_or_add_pPr().append(parse_xml(
             f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="12" w:space="1" '
             'w:color="000000"/></w:pBdr>'))
+
+    def body(self) -> None:
+        """Everything after the title block."""
+        for block in self.doc.front:
+            self.block(block, note=False)
+        # Bookmark names are fixed before writing so forward references resolve.
+        for i, sid in enumerate(self.numbers, start=1):
+            self.bookmarks[sid] = f"_RefSec{i:04d}"
+        for section in self.doc.sections:
+            self.block(section, note=False)
 
     def properties(self) -> None:
         info = self.doc.info

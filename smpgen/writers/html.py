@@ -69,7 +69,8 @@ class HTMLWriter:
 
     def title_block(self) -> str:
         info = self.doc.info
-        meta = "".join(f"<div><dt>{escape(k)}</dt><dd>{self.inlines(v)}</dd></div>"
+        meta = "".join(f"<div><dt>{escape(k)}</dt><dd>{self.inlines(v)}</dd></div>" if k else
+                       f'<div class="unlabelled"><dd>{self.inlines(v)}</dd></div>'
                        for k, v in info.meta)
         out = [
             '<header class="title-block">\n',

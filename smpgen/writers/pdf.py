@@ -7,12 +7,15 @@ profile or model can make it read a local file or open a connection.
 from __future__ import annotations
 
 import hashlib
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..errors import FontError
+from ..form import TrackingForm
 from ..tree import Document
+from .form_html import write_form_html
 from .html import HTMLWriter
 
 FONT_FILES = {
@@ -65,17 +68,72 @@ def _fetcher() -> Any:
     return AssetsOnly()
 
 
-def write_pdf(doc: Document) -> bytes:
-    """The tagged (PDF/UA-1) PDF for ``doc``."""
+def html_to_pdf(html: str, *, forms: bool = False) -> bytes:
+    """Lay out ``html`` (which must already carry :func:`font_css`) as a tagged PDF."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    html = HTMLWriter(doc, extra_css=font_css()).write()
+    # The identifier comes from the content, so equal input gives equal bytes.
     identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
     pdf: bytes = HTML(string=html, base_url=assets_dir().as_uri() + "/",
                       url_fetcher=_fetcher()).write_pdf(
         font_config=FontConfiguration(),
         pdf_variant="pdf/ua-1",
         pdf_identifier=identifier,
+        pdf_forms=forms,
     )
     return pdf
+
+
+def write_pdf(doc: Document) -> bytes:
+    """The tagged (PDF/UA-1) PDF for ``doc``."""
+    return html_to_pdf(HTMLWriter(doc, extra_css=font_css()).write())
+
+
+def write_form_pdf(form: TrackingForm) -> bytes:
+    """The tracking form as a fillable PDF (AcroForm fields)."""
+    return _clean_field_appearance(html_to_pdf(write_form_html(form, extra_css=font_css()),
+                                               forms=True))
+
+
+def _clean_field_appearance(pdf: bytes) -> bytes:
+    """Keep only text-state and colour operators in each field's default appearance.
+
+    WeasyPrint starts every /DA with a graphics-state operator (``/a1.0 gs``), which the
+    PDF standard does not allow there, and gives the form no default /DA for its check
+    boxes; poppler-based readers then complain of a missing font.
+    """
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        ByteStringObject,
+        DictionaryObject,
+        NameObject,
+        TextStringObject,
+    )
+
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter(clone_from=reader)
+    acroform = writer.root_object["/AcroForm"]
+    font = next(iter(acroform["/DR"].get_object()["/Font"]))
+    acroform[NameObject("/DA")] = TextStringObject(f"0 g {font} 10 Tf")
+    # Readers that redraw ticked boxes (NeedAppearances) look for ZapfDingbats as /ZaDb.
+    fonts = acroform["/DR"].get_object()["/Font"]
+    fonts[NameObject("/ZaDb")] = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/ZapfDingbats")}))
+    first_id = reader.trailer["/ID"][0]
+    first = ByteStringObject(getattr(first_id, "original_bytes", first_id))
+    writer._ID = ArrayObject([first, first])  # no public setter; keeps output reproducible
+    for page in writer.pages:
+        for annot in page.get("/Annots") or []:
+            widget = annot.get_object()
+            da = widget.get("/DA")
+            if da is not None:
+                cleaned = re.sub(r"/\S+ gs\s*", "", str(da))
+                widget[NameObject("/DA")] = TextStringObject(cleaned)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -1,0 +1,76 @@
+"""The tracking form as HTML with form fields; WeasyPrint turns them into AcroForm fields."""
+
+from __future__ import annotations
+
+from html import escape
+
+from ..form import OTHER, TrackingForm, field_value
+from .html import stylesheet
+
+TEXT_FIELDS = (
+    ("posted", "Date of original post"),
+    ("screen_name", "Screen name of poster"),
+)
+"""Field name and label of the one-line fields before the comment."""
+
+
+def write_form_html(form: TrackingForm, *, extra_css: str = "") -> str:
+    """The form page; ``extra_css`` adds the PDF's embedded font."""
+    record = form.record
+
+    def text(name: str, label: str) -> str:
+        value = escape(field_value(record, name))
+        return (f"<tr><th>{escape(label)}</th><td><input type=\"text\" name=\"{name}\" "
+                f'title="{escape(label)}" value="{value}"></td></tr>\n')
+
+    def area(name: str, label: str, size: str) -> str:
+        return (f'<tr><th>{escape(label)}</th><td><textarea name="{name}" class="{size}" '
+                f'title="{escape(label)}">{escape(field_value(record, name))}</textarea></td></tr>\n')
+
+    def box(name: str, label: str, checked: bool) -> str:
+        mark = " checked" if checked else ""
+        # The field's accessible name (its PDF tooltip) is the visible label, via title.
+        return (f'<li><input type="checkbox" name="{name}" title="{escape(label)}"{mark}>'
+                f"{escape(label)}</li>\n")
+
+    if form.accounts:
+        accounts = "".join(box(f"account-{i:02d}", a, record is not None and record.account == a)
+                           for i, a in enumerate(form.accounts, start=1))
+        account_row = (f"<tr><th>City site or account</th><td><ul class=\"choices\">{accounts}"
+                       "</ul></td></tr>\n")
+    else:
+        account_row = text("account", "City site or account")
+    reasons = record.reasons if record else []
+    boxes = "".join(box(f"reason-{i:02d}", c, c in reasons)
+                    for i, c in enumerate(form.categories, start=1))
+    boxes += box("reason-other", "Other (describe)", OTHER in reasons)
+    other = escape(field_value(record, "other_reason"))
+    reason_row = (
+        f'<tr><th>Reason for removal</th><td><ul class="choices">{boxes}</ul>'
+        '<div class="other-line">Other reason:'
+        f'<input type="text" name="other_reason" title="Other reason" value="{other}"></div>'
+        "</td></tr>\n")
+    rows = [account_row, *(text(n, label) for n, label in TEXT_FIELDS),
+            area("comment", "Entire comment removed", "long"), reason_row,
+            text("removed", "Date removed"), text("removed_by", "Removed by (name and title)"),
+            area("other_information", "Other pertinent information", "medium"),
+            text("received", f"Date received by the {form.coordinator}")]
+    watermark = '<div class="watermark" aria-hidden="true">DRAFT</div>\n' if form.draft else ""
+    footer = (f'<p class="footer-label" aria-hidden="true">{escape(form.footer_label)}</p>\n'
+              if form.footer_label else "")
+    meta = "".join(f'<meta name="{escape(k)}" content="{escape(v)}">\n'
+                   for k, v in sorted(form.provenance.items()))
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{escape(form.language)}">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(form.jurisdiction)} \u2014 {escape(form.title)}</title>\n{meta}"
+        f"<style>\n{stylesheet('policy.css')}{stylesheet('form.css')}{extra_css}</style>\n"
+        f'</head>\n<body class="form{" draft" if form.draft else ""}">\n{watermark}'
+        '<header class="title-block">\n'
+        f'<p class="jurisdiction">{escape(form.jurisdiction)}</p>\n'
+        f'<h1 class="doc-title">{escape(form.title)}</h1>\n</header>\n{footer}'
+        f'<main>\n<p class="form-intro">{escape(form.instructions)}</p>\n'
+        f'<form><table class="form">\n{"".join(rows)}</table></form>\n'
+        f'<p class="retention">{escape(form.retention_statement)}</p>\n'
+        "</main>\n</body>\n</html>\n"
+    )
