@@ -116,15 +116,16 @@ def _clean_field_appearance(pdf: bytes) -> bytes:
 
     reader = PdfReader(io.BytesIO(pdf))
     writer = PdfWriter(clone_from=reader)
-    acroform = writer.root_object["/AcroForm"]
-    font = next(iter(acroform["/DR"].get_object()["/Font"]))
+    acroform: Any = writer.root_object["/AcroForm"]
+    fonts: Any = acroform["/DR"].get_object()["/Font"]
+    font = next(iter(fonts))
     acroform[NameObject("/DA")] = TextStringObject(f"0 g {font} 10 Tf")
     # Readers that redraw ticked boxes (NeedAppearances) look for ZapfDingbats as /ZaDb.
-    fonts = acroform["/DR"].get_object()["/Font"]
     fonts[NameObject("/ZaDb")] = writer._add_object(DictionaryObject({
         NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
         NameObject("/BaseFont"): NameObject("/ZapfDingbats")}))
-    first_id = reader.trailer["/ID"][0]
+    ids: Any = reader.trailer["/ID"]
+    first_id = ids[0]
     first = ByteStringObject(getattr(first_id, "original_bytes", first_id))
     writer._ID = ArrayObject([first, first])  # no public setter; keeps output reproducible
     for page in writer.pages:
