@@ -163,7 +163,9 @@ def _check_record(source: SourceFile, values: dict[str, Any], form: TrackingForm
 
 
 def _hint(value: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    containing = [c for c in choices if value.strip().lower() in c.lower()]
+    close = containing if len(containing) == 1 else \
+        difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
     if close:
         return f"did you mean {close[0]!r}?"
     return "expected one of: " + "; ".join(choices)

@@ -1,0 +1,236 @@
+"""The council packet: tracking form, form fill, executive summary and the joined PDF."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from docx import Document as open_docx
+from helpers import deep_merge, docx_part, docx_text, pdf_pages, run
+from pypdf import PdfReader
+
+CATEGORIES = ["obscene material", "threats of violence", "spam or advertising"]
+ACCOUNTS = ["Facebook: City of Lakeshore", "Instagram: @lakeshore"]
+PROFILE = {
+    "model": "mini-policy",
+    "city": {"name": "Lakeshore", "state": "MN", "website": "https://lakeshore.example.gov"},
+    "officials": {"chief": "City Manager"},
+    "accounts": [{"platform": "Facebook", "name": "City of Lakeshore"},
+                 {"platform": "Instagram", "name": "@lakeshore"}],
+    "council": {"meeting_date": "2026-12-01", "agenda_section": "Consent",
+                "agenda_number": "6.e.", "approved_by": "JL",
+                "prepared_by": [{"name": "Jordan Lee", "title": "Communications Coordinator"}]},
+}
+RECORD = """\
+account: "Facebook: City of Lakeshore"
+posted: 2026-11-02
+screen_name: river_fan_22
+comment: |
+  Buy cheap watches!!!
+  Second line.
+reasons: [spam or advertising, other]
+other_reason: posted eleven times in an hour
+removed: 2026-11-03
+removed_by: Jordan Lee, Communications Coordinator
+received: 2026-11-04
+"""
+
+
+@pytest.fixture
+def city(mini: Path, tmp_path: Path, write_profile: Callable[..., Path]) -> Callable[..., Path]:
+    """Run a command on a mini-model profile; returns the profile's output folder."""
+
+    def go(command: str, extra: dict[str, object] | None = None, *args: str) -> Path:
+        path = write_profile(deep_merge(PROFILE, extra or {}))
+        result = run(["--templates", str(mini), command, str(path), *args,
+                      "--out", str(tmp_path / "out")])
+        assert result.exit_code == 0, result.stderr
+        return tmp_path / "out" / "city"
+
+    return go
+
+
+def fields(path: Path) -> dict[str, tuple[str, str, str]]:
+    """Each AcroForm field: (type, value, accessible name)."""
+    out = {}
+    for name, f in (PdfReader(path).get_fields() or {}).items():
+        out[name] = (str(f.get("/FT")), str(f.get("/V", "")), str(f.get("/TU", "")))
+    return out
+
+
+def test_render_writes_form_and_summary(city: Callable[..., Path]) -> None:
+    folder = city("render")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "executive-summary.docx", "executive-summary.html", "executive-summary.pdf",
+        "mini-policy.docx", "mini-policy.html", "mini-policy.pdf",
+        "tracking-form.docx", "tracking-form.pdf"]
+
+
+def test_form_fields_are_the_policys_categories(city: Callable[..., Path]) -> None:
+    folder = city("render")
+    found = fields(folder / "tracking-form.pdf")
+    boxes = {k: v for k, v in found.items() if v[0] == "/Btn"}
+    assert [v[2] for k, v in sorted(boxes.items()) if k.startswith("reason-")] == \
+        [*CATEGORIES, "Other (describe)"]
+    assert [v[2] for k, v in sorted(boxes.items()) if k.startswith("account-")] == ACCOUNTS
+    assert all(v[1] == "/Off" for v in boxes.values())
+    text_fields = {k for k, v in found.items() if v[0] == "/Tx"}
+    assert text_fields == {"posted", "screen_name", "comment", "other_reason", "removed",
+                           "removed_by", "other_information", "received"}
+    assert found["received"][2] == "Date received by the City Manager"
+    reader = PdfReader(folder / "tracking-form.pdf")
+    assert len(reader.pages) == 1
+    comment = next(a.get_object() for a in reader.pages[0]["/Annots"]
+                   if a.get_object()["/T"] == "comment")
+    assert int(comment["/Ff"]) & (1 << 12)  # multi-line
+    text = pdf_pages(folder / "tracking-form.pdf")[0]
+    assert "keeps this form as a public record for one year after the City Manager receives it" in text
+    assert "DRAFT" in text
+    docx = docx_text(folder / "tracking-form.docx")
+    for label in [*CATEGORIES, *ACCOUNTS, "Date received by the City Manager"]:
+        assert label in docx
+    assert docx_part(folder / "tracking-form.docx", "word/document.xml").count("<w14:checkbox>") == 6
+
+
+def test_fill_reads_back_from_both_formats(mini: Path, tmp_path: Path,
+                                          write_profile: Callable[..., Path]) -> None:
+    record = tmp_path / "2026-11-03-river.yaml"
+    record.write_text(RECORD)
+    path = write_profile(PROFILE)
+    result = run(["--templates", str(mini), "form", "fill", str(path), str(record),
+                  "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.stderr
+    folder = tmp_path / "out" / "city" / "removed-comments"
+    found = fields(folder / "2026-11-03-river.pdf")
+    assert found["account-01"][1] == "/on" and found["account-02"][1] == "/Off"
+    assert found["reason-03"][1] == "/on" and found["reason-other"][1] == "/on"
+    assert found["reason-01"][1] == "/Off"
+    assert found["comment"][1] == "Buy cheap watches!!!\nSecond line."
+    assert found["posted"][1] == "November 2, 2026"
+    assert found["other_reason"][1] == "posted eleven times in an hour"
+    assert found["received"][1] == "November 4, 2026"
+    doc = open_docx(str(folder / "2026-11-03-river.docx"))
+    rows = {r.cells[0].text: r.cells[1].text for r in doc.tables[0].rows}
+    assert rows["Screen name of poster"] == "river_fan_22"
+    assert rows["Entire comment removed"] == "Buy cheap watches!!!\nSecond line."
+    assert rows["Date removed"] == "November 3, 2026"
+    xml = docx_part(folder / "2026-11-03-river.docx", "word/document.xml")
+    assert xml.count('<w14:checked w14:val="1"/>') == 3  # Facebook, spam, other
+
+
+@pytest.mark.parametrize(("record", "message"), [
+    (RECORD.replace("spam or advertising", "spam or adverts"),
+     "{p}:7: reasons[0]: 'spam or adverts' is not a removal category; did you mean "
+     "'spam or advertising'?"),
+    (RECORD.replace("Facebook: City of Lakeshore", "Facebook"),
+     "{p}:1: account: 'Facebook' is not one of the city's accounts; did you mean "
+     "'Facebook: City of Lakeshore'?"),
+    (RECORD.replace("removed: 2026-11-03", "removed: 2026-11-01"),
+     "{p}:9: removed: is before the date of the original post"),
+    (RECORD.replace("other_reason: posted eleven times in an hour\n", ""),
+     "{p}:1: other_reason: is required when the reasons include \"other\""),
+    (RECORD.replace("screen_name: river_fan_22\n", ""),
+     "{p}:1: screen_name: is required; give one line of text"),
+    (RECORD.replace("posted: 2026-11-02", "posted: last week"),
+     "{p}:2: posted: 'last week' is not a date; write it YYYY-MM-DD"),
+])
+def test_bad_records_get_located_errors(record: str, message: str, mini: Path, tmp_path: Path,
+                                        write_profile: Callable[..., Path]) -> None:
+    profile = write_profile(PROFILE)
+    path = tmp_path / "r.yaml"
+    path.write_text(record)
+    result = run(["--templates", str(mini), "form", "fill", str(profile), str(path),
+                  "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: 1 problem in {path}:\n{message.format(p=path)}\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_summary_is_drafted_from_the_profile(city: Callable[..., Path]) -> None:
+    text = " ".join(pdf_pages(city("render") / "executive-summary.pdf"))
+    assert text.startswith("DRAFT CITY OF LAKESHORE Council Executive Summary City Council "
+                           "Regular Meeting: December 1, 2026 Agenda item Mini Policy Agenda "
+                           "section Consent Agenda number 6.e. Prepared by Jordan Lee, "
+                           "Communications Coordinator Approved by JL Attachments Attachment A: "
+                           "Mini Policy (draft) Attachment B: Removed Comment Tracking Form")
+    assert "Recommended Action Motion to approve the Mini Policy." in text
+    assert "names the City Manager in charge and follows the Minnesota Government Data " \
+           "Practices Act." in text
+    assert text.endswith("Agenda item 6.e. Page 1 of 1")
+
+
+def test_summary_parts_can_be_overridden(city: Callable[..., Path]) -> None:
+    folder = city("render", {"council": {"background": "First para.\n\nSecond para.",
+                                         "recommended_action": "Motion to adopt Resolution 7."}})
+    text = " ".join(pdf_pages(folder / "executive-summary.pdf"))
+    assert "Recommended Action Motion to adopt Resolution 7. Background First para. Second " \
+           "para. Recommendation" in text
+    docx = docx_text(folder / "executive-summary.docx")
+    assert "First para.\nSecond para." in docx
+
+
+def test_missing_council_details_are_blanks_and_warnings(
+        mini: Path, tmp_path: Path, write_profile: Callable[..., Path]) -> None:
+    profile = {k: v for k, v in PROFILE.items() if k != "council"}
+    path = write_profile(profile)
+    result = run(["--templates", str(mini), "render", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0
+    assert f"{path}:1: council.meeting_date: warning: not given; the executive summary shows " \
+           "a blank" in result.stderr
+    text = " ".join(pdf_pages(tmp_path / "o" / "city" / "executive-summary.pdf"))
+    assert "City Council Regular Meeting: ________ (meeting date)" in text
+    assert "Agenda number ________ (agenda number)" in text
+
+
+def test_packet_joins_the_parts_with_bookmarks(city: Callable[..., Path]) -> None:
+    folder = city("packet")
+    reader = PdfReader(folder / "council-packet.pdf")
+    top = [o for o in reader.outline if not isinstance(o, list)]  # lists: each part's headings
+    assert [o.title for o in top] == [
+        "Council Executive Summary", "Attachment A: Mini Policy",
+        "Attachment B: Removed Comment Tracking Form"]
+    starts = [reader.get_destination_page_number(o) for o in top]
+    folder2 = city("render")
+    sizes = [len(PdfReader(folder2 / n).pages) for n in
+             ("executive-summary.pdf", "mini-policy.pdf", "tracking-form.pdf")]
+    assert len(reader.pages) == sum(sizes)
+    assert starts == [0, sizes[0], sizes[0] + sizes[1]]
+    pages = pdf_pages(folder / "council-packet.pdf")
+    for i, text in enumerate(pages):
+        assert "Agenda item 6.e." in text
+        assert "DRAFT" in text
+        if i >= starts[2]:
+            assert "Agenda item 6.e. | Attachment B" in text
+        elif i >= starts[1]:
+            assert "Agenda item 6.e. | Attachment A" in text
+    assert reader.get_fields()  # the form stays fillable inside the packet
+
+
+def test_the_three_documents_agree(city: Callable[..., Path]) -> None:
+    folder = city("render")
+    summary = " ".join(pdf_pages(folder / "executive-summary.pdf"))
+    policy = " ".join(pdf_pages(folder / "mini-policy.pdf"))
+    form = " ".join(pdf_pages(folder / "tracking-form.pdf"))
+    for text in (summary, policy, form):
+        assert "CITY OF LAKESHORE" in text
+        assert "DRAFT" in text
+    assert "City Manager" in policy and "the City Manager" in form
+    assert "6.e." in summary
+
+
+def test_adopted_carries_through(city: Callable[..., Path]) -> None:
+    adopted = {"document": {"adoption": {"resolution": "R-7", "adopted": "2026-12-01",
+                                         "effective": "2026-12-02"}}}
+    folder = city("packet", adopted)
+    pages = pdf_pages(folder / "council-packet.pdf")
+    assert not any("DRAFT" in p for p in pages)
+    assert any("Adoption Resolution R-7 Adopted December 1, 2026" in p for p in pages)
+    assert "Attachment A: Mini Policy Attachment B" in pages[0]  # no "(draft)"
+
+
+def test_packet_pdf_is_readable(city: Callable[..., Path]) -> None:
+    data = (city("packet") / "council-packet.pdf").read_bytes()
+    reader = PdfReader(io.BytesIO(data))
+    assert reader.metadata.title == "City of Lakeshore \u2014 Council Executive Summary: Mini Policy"
