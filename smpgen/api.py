@@ -3,35 +3,35 @@
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import bundle
 from .document import model_document, policy_document
 from .errors import ModelError, Problem, ProfileError
-from .form import TrackingForm, load_record, tracking_form
-from .models import DEFAULT_MODEL, Model, find_models, get_model
+from .form import load_record, tracking_form
+from .models import DEFAULT_MODEL, Model, find_models, get_model, model_digest
 from .options import DEFAULT_OPTIONS, EDITIONS, RenderOptions
-from .outputs import write_files
+from .outputs import open_folder
 from .profile import Profile, load_profile
-from .summary import agenda_label, missing_council_fields, summary_document
-from .tree import Document, plain
+from .sourcefile import load_yaml
+from .summary import missing_council_fields
+from .tree import Document
+from .version import __version__
 from .writers import FORMATS
-
-FORM_STEM = "tracking-form"
-SUMMARY_STEM = "executive-summary"
-PACKET_NAME = "council-packet.pdf"
 
 
 @dataclass(frozen=True, slots=True)
 class RenderResult:
-    """What a render wrote, and what it warned about."""
+    """What a job wrote (or found unchanged), and what it warned about."""
 
     paths: list[Path]
-    """Every file written, in format order."""
+    """Every file of the job, in format order."""
     warnings: list[Problem]
     """Located warnings (e.g. a records-law citation to confirm)."""
+    rendered: bool = True
+    """False when the inputs and outputs were unchanged, so nothing was written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,25 +59,24 @@ def render(
     draft: bool = DEFAULT_OPTIONS.draft,
     edition: str = DEFAULT_OPTIONS.edition,
     templates: str | Path | None = DEFAULT_OPTIONS.templates,
+    force: bool = DEFAULT_OPTIONS.force,
 ) -> RenderResult:
     """Render a city's policy into ``out_dir/<profile name>/``; the council edition also
-    writes the removed-comments tracking form and the council executive summary."""
-    options = _options(formats, out_dir, draft, edition, templates)
+    writes the removed-comments tracking form and the council executive summary.
+
+    Skipped when nothing it depends on changed and its outputs are intact, unless
+    ``force``; ``force`` also overwrites files a person edited, keeping a backup."""
+    options = _options(formats, out_dir, draft, edition, templates, force)
     if options.edition == "model":
         raise ModelError("the model edition has no city; use render_model() / 'smpgen model'")
     loaded = load_profile(Path(profile), draft=options.draft, templates=options.templates)
-    policy = policy_document(loaded, options.edition)
-    stem = _slug(policy.info.title)
-    if options.edition != "council":
-        files = _document_files(policy, f"{stem}-{options.edition}", options.formats)
-        return RenderResult(write_files(options.out_dir / loaded.stem, files), list(loaded.warnings))
-    files = _document_files(policy, stem, options.formats)
-    if loaded.model.tracking_form:
-        files |= _form_files(tracking_form(loaded), FORM_STEM, options.formats)
-    summary = summary_document(loaded, attachments(loaded, policy))
-    files |= _document_files(summary, SUMMARY_STEM, options.formats)
-    paths = write_files(options.out_dir / loaded.stem, files)
-    return RenderResult(paths, [*loaded.warnings, *_council_warnings(loaded)])
+    job = f"render {options.edition} {','.join(options.formats)}" + (" draft" if draft else "")
+    paths, rendered = _produce(options, options.out_dir / loaded.stem, job, loaded,
+                               lambda: bundle.city_files(loaded, options.edition, options.formats))
+    warnings = list(loaded.warnings)
+    if options.edition == "council":
+        warnings += _council_warnings(loaded)
+    return RenderResult(paths, warnings, rendered)
 
 
 def packet(
@@ -86,37 +85,16 @@ def packet(
     out_dir: str | Path = DEFAULT_OPTIONS.out_dir,
     draft: bool = DEFAULT_OPTIONS.draft,
     templates: str | Path | None = DEFAULT_OPTIONS.templates,
+    force: bool = DEFAULT_OPTIONS.force,
 ) -> RenderResult:
     """Write one council packet PDF: the executive summary, then the policy and the blank
     tracking form as lettered attachments, each page footed with the agenda number."""
-    from .packet import Part, attachment_letter, join
-    from .writers.pdf import write_form_pdf, write_pdf
-
-    options = _options(("pdf",), out_dir, draft, "council", templates)
+    options = _options(("pdf",), out_dir, draft, "council", templates, force)
     loaded = load_profile(Path(profile), draft=options.draft, templates=options.templates)
-    policy = policy_document(loaded, "council")
-    agenda = agenda_label(loaded)
-    parts_docs: list[tuple[str, Document | TrackingForm]] = [(policy.info.title, policy)]
-    if loaded.model.tracking_form:
-        form = tracking_form(loaded)
-        parts_docs.append((form.title, form))
-    summary = summary_document(loaded, attachments(loaded, policy))
-    parts = [Part(summary.info.title, write_pdf(summary))]
-    for i, (title, doc) in enumerate(parts_docs):
-        label = f"Attachment {attachment_letter(i)}"
-        footer = f"{agenda} | {label}" if agenda else label
-        if isinstance(doc, Document):
-            doc.info.footer_label = footer
-            pdf = write_pdf(doc)
-        else:
-            doc.footer_label = footer
-            pdf = write_form_pdf(doc)
-        parts.append(Part(f"{label}: {title}", pdf))
-    title = f"{plain(policy.info.jurisdiction)} \u2014 {summary.info.title}: {policy.info.title}"
-    identifier = hashlib.sha256(b"".join(p.pdf for p in parts)).hexdigest()[:32].encode()
-    files = {PACKET_NAME: join(parts, title=title, identifier=identifier)}
-    paths = write_files(options.out_dir / loaded.stem, files)
-    return RenderResult(paths, [*loaded.warnings, *_council_warnings(loaded)])
+    paths, rendered = _produce(options, options.out_dir / loaded.stem,
+                               "packet" + (" draft" if draft else ""), loaded,
+                               lambda: bundle.packet_files(loaded))
+    return RenderResult(paths, [*loaded.warnings, *_council_warnings(loaded)], rendered)
 
 
 def fill_form(
@@ -126,34 +104,19 @@ def fill_form(
     formats: Iterable[str] = ("docx", "pdf"),
     out_dir: str | Path = DEFAULT_OPTIONS.out_dir,
     templates: str | Path | None = DEFAULT_OPTIONS.templates,
+    force: bool = DEFAULT_OPTIONS.force,
 ) -> RenderResult:
-    """Write the tracking form filled in for one removal, from a record file."""
-    options = _options(formats, out_dir, False, "council", templates)
+    """Write the tracking form filled in for one removal, from a record file, into
+    ``out_dir/<profile name>/removed-comments/``."""
+    options = _options(formats, out_dir, False, "council", templates, force)
     loaded = load_profile(Path(profile), draft=True, templates=options.templates)
     form = tracking_form(loaded)
     form.record = load_record(Path(record), form)
-    files = _form_files(form, Path(record).stem, options.formats)
     folder = options.out_dir / loaded.stem / "removed-comments"
-    return RenderResult(write_files(folder, files), list(loaded.warnings))
-
-
-def attachments(profile: Profile, policy: Document) -> list[str]:
-    """What the packet attaches behind the summary, lettered as the packet letters them."""
-    from .packet import attachment_letter
-
-    names = [policy.info.title + (" (draft)" if policy.info.draft else "")]
-    if profile.model.tracking_form:
-        names.append("Removed Comment Tracking Form")
-    return [f"Attachment {attachment_letter(i)}: {name}" for i, name in enumerate(names)]
-
-
-def _council_warnings(profile: Profile) -> list[Problem]:
-    from .sourcefile import load_yaml
-
-    source = load_yaml(profile.path)
-    return [Problem(profile.path, source.line_of(loc), ".".join(map(str, loc)),
-                    "not given; the executive summary shows a blank")
-            for loc in missing_council_fields(profile)]
+    with open_folder(folder) as out:
+        files = bundle.form_files(form, Path(record).stem, options.formats)
+        paths = out.write(files, force=options.force)
+    return RenderResult(paths, list(loaded.warnings))
 
 
 def render_model(
@@ -162,13 +125,15 @@ def render_model(
     formats: Iterable[str] = DEFAULT_OPTIONS.formats,
     out_dir: str | Path = DEFAULT_OPTIONS.out_dir,
     templates: str | Path | None = DEFAULT_OPTIONS.templates,
+    force: bool = DEFAULT_OPTIONS.force,
 ) -> RenderResult:
     """Render the model itself, as league staff publish it, into ``out_dir/<model id>/``."""
-    options = _options(formats, out_dir, False, "model", templates)
+    options = _options(formats, out_dir, False, "model", templates, force)
     loaded = get_model(model, options.templates)
-    doc = model_document(loaded)
-    files = _document_files(doc, _slug(doc.info.title) + "-model", options.formats)
-    return RenderResult(write_files(options.out_dir / loaded.id, files), [])
+    with open_folder(options.out_dir / loaded.id) as out:
+        doc = model_document(loaded)
+        files = bundle.document_files(doc, bundle.slug(doc.info.title) + "-model", options.formats)
+        return RenderResult(out.write(files, force=options.force), [])
 
 
 def validate(profiles: Iterable[str | Path], *, draft: bool = False,
@@ -204,8 +169,29 @@ def build_document(profile: str | Path, *, edition: str = "council", draft: bool
     return policy_document(load(profile, draft=draft, templates=templates), edition)
 
 
+def _produce(options: RenderOptions, folder: Path, job: str, profile: Profile,
+             build: Callable[[], dict[str, bytes]]) -> tuple[list[Path], bool]:
+    # Everything a job's output depends on: smpgen itself, the model's files, the
+    # profile's bytes and the options.
+    fingerprint = hashlib.sha256("\n".join([
+        __version__, model_digest(profile.model), profile.sha256, job]).encode()).hexdigest()
+    with open_folder(folder) as out:
+        if not options.force:
+            same = out.unchanged(job, fingerprint)
+            if same is not None:
+                return same, False
+        return out.write(build(), force=options.force, job=job, fingerprint=fingerprint), True
+
+
+def _council_warnings(profile: Profile) -> list[Problem]:
+    source = load_yaml(profile.path)
+    return [Problem(profile.path, source.line_of(loc), ".".join(map(str, loc)),
+                    "not given; the executive summary shows a blank")
+            for loc in missing_council_fields(profile)]
+
+
 def _options(formats: Iterable[str], out_dir: str | Path, draft: bool, edition: str,
-             templates: str | Path | None) -> RenderOptions:
+             templates: str | Path | None, force: bool) -> RenderOptions:
     chosen = tuple(dict.fromkeys(formats))
     bad = [f for f in chosen if f not in FORMATS]
     if bad or not chosen:
@@ -214,39 +200,5 @@ def _options(formats: Iterable[str], out_dir: str | Path, draft: bool, edition: 
     if edition not in EDITIONS:
         raise ModelError(f"unknown edition {edition!r}; choose from {', '.join(EDITIONS)}")
     return RenderOptions(formats=chosen, out_dir=Path(out_dir), draft=draft, edition=edition,
-                         templates=Path(templates) if templates is not None else None)
-
-
-def _document_files(doc: Document, stem: str, formats: tuple[str, ...]) -> dict[str, bytes]:
-    # Every format is produced in memory first, so a failure writes nothing.
-    files: dict[str, bytes] = {}
-    if "docx" in formats:
-        from .writers.docx import write_docx
-
-        files[f"{stem}.docx"] = write_docx(doc)
-    if "pdf" in formats:
-        from .writers.pdf import write_pdf
-
-        files[f"{stem}.pdf"] = write_pdf(doc)
-    if "html" in formats:
-        from .writers.html import write_html
-
-        files[f"{stem}.html"] = write_html(doc).encode("utf-8")
-    return files
-
-
-def _form_files(form: TrackingForm, stem: str, formats: tuple[str, ...]) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    if "docx" in formats:
-        from .writers.form_docx import write_form_docx
-
-        files[f"{stem}.docx"] = write_form_docx(form)
-    if "pdf" in formats:
-        from .writers.pdf import write_form_pdf
-
-        files[f"{stem}.pdf"] = write_form_pdf(form)
-    return files
-
-
-def _slug(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "policy"
+                         templates=Path(templates) if templates is not None else None,
+                         force=force)

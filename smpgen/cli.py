@@ -42,9 +42,20 @@ def _warn(problems: list[Problem]) -> None:
         click.echo(f"{p.path}:{p.line}: {p.field}: warning: {p.message}", err=True)
 
 
+def _report(result: Any) -> None:
+    _warn(result.warnings)
+    verb = "wrote" if result.rendered else "unchanged"
+    for path in result.paths:
+        click.echo(f"{verb} {path}")
+
+
 format_option = click.option(
     "--format", "formats", multiple=True, callback=_formats, metavar="LIST",
     help="Formats to write, comma-separated: docx, pdf, html (default: all).")
+force_option = click.option(
+    "--force", is_flag=True,
+    help="Render even if nothing changed; overwrite files edited since smpgen wrote them "
+         "(a .bak copy of each is kept).")
 out_option = click.option(
     "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="output",
     show_default=True, help="Folder to write into.")
@@ -111,17 +122,15 @@ def validate(obj: dict[str, Any], profiles: tuple[Path, ...], draft: bool) -> No
               help="Render even with required values missing; they print as blanks.")
 @click.option("--edition", type=click.Choice(["council", "annotated"]), default="council",
               show_default=True, help="annotated adds a drafter's note after each section.")
+@force_option
 @click.pass_obj
 def render(obj: dict[str, Any], profile: Path, formats: tuple[str, ...], out_dir: Path,
-           draft: bool, edition: str) -> None:
-    """Render a city's policy to output/<profile>/."""
+           draft: bool, edition: str, force: bool) -> None:
+    """Render a city's policy, tracking form and executive summary to output/<profile>/."""
     from .api import render as render_profile
 
-    result = render_profile(profile, formats=formats, out_dir=out_dir, draft=draft,
-                            edition=edition, templates=obj["templates"])
-    _warn(result.warnings)
-    for path in result.paths:
-        click.echo(f"wrote {path}")
+    _report(render_profile(profile, formats=formats, out_dir=out_dir, draft=draft,
+                           edition=edition, templates=obj["templates"], force=force))
 
 
 @cli.command()
@@ -129,15 +138,14 @@ def render(obj: dict[str, Any], profile: Path, formats: tuple[str, ...], out_dir
 @out_option
 @click.option("--draft", is_flag=True,
               help="Build the packet even with required values missing; they print as blanks.")
+@force_option
 @click.pass_obj
-def packet(obj: dict[str, Any], profile: Path, out_dir: Path, draft: bool) -> None:
+def packet(obj: dict[str, Any], profile: Path, out_dir: Path, draft: bool, force: bool) -> None:
     """Write one council packet PDF: summary, policy (Attachment A), form (Attachment B)."""
     from .api import packet as build_packet
 
-    result = build_packet(profile, out_dir=out_dir, draft=draft, templates=obj["templates"])
-    _warn(result.warnings)
-    for path in result.paths:
-        click.echo(f"wrote {path}")
+    _report(build_packet(profile, out_dir=out_dir, draft=draft, templates=obj["templates"],
+                         force=force))
 
 
 @cli.group()
@@ -152,31 +160,30 @@ def form() -> None:
               callback=lambda c, p, v: tuple(f for f in _formats(c, p, v) if f != "html"),
               help="docx, pdf or both (default: both).")
 @out_option
+@force_option
 @click.pass_obj
 def form_fill(obj: dict[str, Any], profile: Path, record: Path, formats: tuple[str, ...],
-              out_dir: Path) -> None:
+              out_dir: Path, force: bool) -> None:
     """Write the form filled in for one removed comment, from a small YAML record."""
     from .api import fill_form
 
-    result = fill_form(profile, record, formats=formats or ("docx", "pdf"), out_dir=out_dir,
-                       templates=obj["templates"])
-    _warn(result.warnings)
-    for path in result.paths:
-        click.echo(f"wrote {path}")
+    _report(fill_form(profile, record, formats=formats or ("docx", "pdf"), out_dir=out_dir,
+                      templates=obj["templates"], force=force))
 
 
 @cli.command()
 @click.argument("model_id", default="city-social-media", metavar="[MODEL]")
 @format_option
 @out_option
+@force_option
 @click.pass_obj
-def model(obj: dict[str, Any], model_id: str, formats: tuple[str, ...], out_dir: Path) -> None:
+def model(obj: dict[str, Any], model_id: str, formats: tuple[str, ...], out_dir: Path,
+          force: bool) -> None:
     """Render a model as the league publishes it: blanks, suggestions, drafter's notes."""
     from .api import render_model
 
-    for path in render_model(model_id, formats=formats, out_dir=out_dir,
-                             templates=obj["templates"]).paths:
-        click.echo(f"wrote {path}")
+    _report(render_model(model_id, formats=formats, out_dir=out_dir,
+                         templates=obj["templates"], force=force))
 
 
 @cli.command()

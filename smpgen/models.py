@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -236,3 +237,13 @@ def _sections(raw: Any, folder: Path, variables: tuple[Variable, ...],
         out.append(SectionSpec(sid, str(entry["title"]), source, covers,
                                str(include_if) if include_if is not None else None))
     return tuple(out)
+
+
+@cache
+def model_digest(model: Model) -> str:
+    """SHA-256 over every file of the model's folder: changes when any template changes."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in model.path.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(model.path)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()

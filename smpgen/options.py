@@ -25,6 +25,9 @@ class RenderOptions:
     """One of :data:`EDITIONS` (``model`` is what ``smpgen model`` uses)."""
     templates: Path | None = field(default=Path("templates"))
     """A folder of the user's own models, searched besides the shipped ones."""
+    force: bool = False
+    """Render even when nothing changed, and overwrite files a person edited (keeping a
+    backup of each)."""
 
     def but(self, **changes: object) -> RenderOptions:
         """A copy with ``changes``."""

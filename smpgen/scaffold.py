@@ -10,7 +10,7 @@ import yaml
 
 from .errors import OutputError, UserError
 from .models import Model
-from .outputs import write_files
+from .outputs import write_new_file
 from .profile import profile_variables
 from .records import records_laws
 from .schema import schema_text
@@ -101,9 +101,11 @@ def init_profile(path: Path, model: Model, *, name: str, state: str,
         raise OutputError(f"{path} already exists; choose another name or pass --force")
     if path.suffix not in (".yaml", ".yml"):
         raise UserError(f"{path}: a profile file name ends in .yaml")
-    files = {path.name: init_text(model, name=name, state=code).encode("utf-8")}
+    written = [path]
+    write_new_file(path, init_text(model, name=name, state=code).encode("utf-8"))
     schema = path.parent / schema_file_name(model)
     new_schema = schema_text(model).encode("utf-8")
     if not schema.exists() or schema.read_bytes() != new_schema:
-        files[schema.name] = new_schema
-    return write_files(path.parent, files)
+        write_new_file(schema, new_schema)
+        written.append(schema)
+    return written

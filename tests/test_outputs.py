@@ -1,0 +1,130 @@
+"""Nothing is lost: atomic writes, edited files kept, a lock per folder, incremental runs."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from helpers import run
+
+PROFILE = {
+    "model": "mini-policy",
+    "city": {"name": "Lakeshore", "state": "MN", "website": "https://lakeshore.example.gov"},
+    "officials": {"chief": "City Manager"},
+}
+
+
+@pytest.fixture
+def setup(mini: Path, tmp_path: Path, write_profile: Callable[..., Path]) -> Callable[..., object]:
+    path = write_profile(PROFILE)
+    out = tmp_path / "out"
+
+    def go(*args: str) -> object:
+        return run(["--templates", str(mini), "render", str(path), "--out", str(out), *args])
+
+    return go
+
+
+def visible(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")}
+
+
+def test_unchanged_inputs_are_skipped(setup: Callable[..., object], tmp_path: Path) -> None:
+    first = setup()
+    assert first.exit_code == 0
+    assert all(line.startswith("wrote ") for line in first.stdout.splitlines())
+    again = setup()
+    assert again.exit_code == 0
+    assert again.stdout.splitlines() == [line.replace("wrote", "unchanged", 1)
+                                         for line in first.stdout.splitlines()]
+    forced = setup("--force")
+    assert forced.stdout == first.stdout
+
+
+def test_an_edited_file_is_never_overwritten_silently(setup: Callable[..., object],
+                                                      tmp_path: Path) -> None:
+    assert setup().exit_code == 0
+    folder = tmp_path / "out" / "city"
+    edited = folder / "mini-policy.docx"
+    edited.write_bytes(b"the attorney's edits")
+    before = visible(folder)
+    result = setup()
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {edited} was changed since smpgen wrote it; smpgen will not overwrite a file "
+        "a person edited. Move it away, or pass --force to overwrite it (a backup copy is "
+        "kept)\n")
+    assert visible(folder) == before
+    forced = setup("--force")
+    assert forced.exit_code == 0
+    assert (folder / "mini-policy.docx.bak").read_bytes() == b"the attorney's edits"
+    assert edited.read_bytes() != b"the attorney's edits"
+
+
+def test_a_file_smpgen_did_not_write_is_not_overwritten(setup: Callable[..., object],
+                                                        tmp_path: Path) -> None:
+    folder = tmp_path / "out" / "city"
+    folder.mkdir(parents=True)
+    (folder / "mini-policy.pdf").write_bytes(b"someone else's file")
+    assert setup().exit_code == 2
+    assert (folder / "mini-policy.pdf").read_bytes() == b"someone else's file"
+
+
+def test_a_second_writer_gets_a_clear_message(setup: Callable[..., object],
+                                              tmp_path: Path) -> None:
+    folder = tmp_path / "out" / "city"
+    folder.mkdir(parents=True)
+    with open(folder / ".smpgen.lock", "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = setup()
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: another smpgen is writing to {folder}; wait for it to "
+                             "finish and run this again\n")
+    assert visible(folder) == {}
+
+
+def test_a_killed_render_leaves_whole_files(mini: Path, tmp_path: Path,
+                                            write_profile: Callable[..., Path]) -> None:
+    """Kill a real render at several moments; every file is always a whole old or new one."""
+    path = write_profile(PROFILE)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "smpgen", "--templates", str(mini), "render", str(path),
+           "--out", str(out), "--force"]
+    subprocess.run(cmd, check=True, capture_output=True)
+    folder = out / "city"
+    old = visible(folder)
+    changed = dict(PROFILE, officials={"chief": "Town Manager"})
+    write_profile(changed)
+    subprocess.run(cmd, check=True, capture_output=True)
+    new = visible(folder)
+    assert set(old) == set(new) and all(old[k] != new[k] for k in old if k.endswith(".pdf"))
+    for delay in (0.3, 0.6, 0.9, 1.2, 1.5):
+        write_profile(PROFILE if delay in (0.6, 1.2) else changed)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        now = visible(folder)
+        assert set(now) == set(old)
+        for name, digest in now.items():
+            assert digest in (old[name], new[name]), (delay, name)
+    # The next run clears what the killed ones left in the hidden work folder.
+    subprocess.run(cmd, check=True, capture_output=True)
+    assert not any((folder / ".smpgen-tmp").iterdir())
+
+
+def test_a_failed_render_leaves_no_folder(mini: Path, tmp_path: Path,
+                                          write_profile: Callable[..., Path]) -> None:
+    path = write_profile(dict(PROFILE, city={"name": "X", "state": "ZZ"}))
+    result = run(["--templates", str(mini), "render", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert not (tmp_path / "o").exists()
