@@ -11,10 +11,9 @@ from .errors import ModelError
 from .models import Model
 from .numbering import number_sections, references, scheme
 from .parse import parse_blocks, parse_section
-from .profile import Profile
+from .profile import Profile, model_provenance
 from .text import BlankList, Composite, TextRenderer, long_date
 from .tree import Blank, Block, Document, DocumentInfo, Inline, Section, Text, merge_text, plain
-from .version import __version__
 
 
 @cache
@@ -52,9 +51,8 @@ def policy_document(profile: Profile, edition: str = "council") -> Document:
         number_prefix=doc_values["policy_number"],
         language=doc_values["language"],
         subject="",
-        provenance={"generator": f"smpgen {__version__}",
-                    "model": f"{profile.model.id} {profile.model.version}",
-                    "profile-sha256": profile.sha256},
+        date=profile.date,
+        provenance=profile.provenance,
     )
     info.subject = f"{info.title} of the {plain(info.jurisdiction)}"
     return _assemble(profile.model, context, info, keep_notes=edition == "annotated",
@@ -76,8 +74,7 @@ def model_document(model: Model) -> Document:
         number_prefix=None,
         language=context["document"]["language"],
         subject=f"Model {model.title.lower()} for cities to adapt",
-        provenance={"generator": f"smpgen {__version__}",
-                    "model": f"{model.id} {model.version}"},
+        provenance=model_provenance(model),
     )
     return _assemble(model, context, info, keep_notes=True, front_note=True)
 

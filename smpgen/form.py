@@ -20,7 +20,6 @@ from .sourcefile import Loc, SourceFile, dotted, load_yaml
 from .text import long_date
 from .tree import plain
 from .variables import Variable, parse_group
-from .version import __version__
 
 OTHER = "other"
 """The reason a record gives for a removal outside the listed categories."""
@@ -64,6 +63,8 @@ class TrackingForm:
     """E.g. ``Agenda item 6.e. | Attachment B`` in the council packet."""
     record: RemovalRecord | None = None
     """The removal that fills in the form, or None for a blank form."""
+    date: dt.date | None = None
+    """The date for file properties."""
     provenance: dict[str, str] = field(default_factory=dict)
     """Model, smpgen version and profile hash."""
 
@@ -97,9 +98,8 @@ def tracking_form(profile: Profile) -> TrackingForm:
         retention=_text(_value(context, spec["retention"])),
         draft=not profile.adopted,
         language=profile.values["document"]["language"],
-        provenance={"generator": f"smpgen {__version__}",
-                    "model": f"{profile.model.id} {profile.model.version}",
-                    "profile-sha256": profile.sha256},
+        date=profile.date,
+        provenance=profile.provenance,
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
+import os
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -19,6 +21,7 @@ from .models import DEFAULT_MODEL, Model, get_model
 from .records import RecordsLaw, records_laws
 from .sourcefile import Loc, SourceFile, dotted, load_yaml
 from .variables import Variable, parse_group
+from .version import __version__
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +49,29 @@ class Profile:
         return self.values["document"]["adoption"]["adopted"] is not None
 
     @property
+    def date(self) -> dt.date | None:
+        """The date written into file properties: ``SOURCE_DATE_EPOCH`` if set, else the
+        adoption date, else none (so the same inputs always give the same bytes)."""
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        if epoch and epoch.isdigit():
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+        adopted: dt.date | None = self.values["document"]["adoption"]["adopted"]
+        return adopted
+
+    @property
+    def provenance(self) -> dict[str, str]:
+        """What made this document: recorded in every file's properties."""
+        return {**model_provenance(self.model), "SmpgenProfileSHA256": self.sha256}
+
+    @property
     def stem(self) -> str:
         """The profile's file name without extension: names its output folder."""
         return self.path.stem
+
+
+def model_provenance(model: Model) -> dict[str, str]:
+    """smpgen's version and the model's id and version."""
+    return {"SmpgenVersion": __version__, "SmpgenModel": f"{model.id} {model.version}"}
 
 
 @cache

@@ -11,7 +11,6 @@ from .profile import Profile
 from .sourcefile import Loc
 from .text import long_date
 from .tree import Blank, Block, Document, DocumentInfo, Inline, Paragraph, Section, Text
-from .version import __version__
 
 PARTS = (("recommended_action", "Recommended Action"), ("background", "Background"),
          ("recommendation", "Recommendation"))
@@ -56,9 +55,8 @@ def summary_document(profile: Profile, attachments: list[str]) -> Document:
         language=profile.values["document"]["language"],
         subject=f"Council executive summary: {title}",
         footer_label=agenda_label(profile),
-        provenance={"generator": f"smpgen {__version__}",
-                    "model": f"{profile.model.id} {profile.model.version}",
-                    "profile-sha256": profile.sha256},
+        date=profile.date,
+        provenance=profile.provenance,
     )
     return Document(info, [], sections)
 

@@ -6,6 +6,7 @@ Numbers are not stored here: writers compute them from the tree with
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 # Inline nodes ---------------------------------------------------------------------------
@@ -144,10 +145,12 @@ class DocumentInfo:
     """BCP 47 language tag."""
     subject: str
     """A one-line description for the file properties."""
+    date: dt.date | None = None
+    """The document's date for file properties (see ``Profile.date``)."""
     footer_label: str = ""
     """Printed at the left of every page's footer, e.g. ``Agenda item 6.e. | Attachment A``."""
     provenance: dict[str, str] = field(default_factory=dict)
-    """Model id and version, smpgen version, profile hash."""
+    """smpgen's version, the model's id and version, and the profile's SHA-256."""
 
 
 @dataclass(slots=True)

@@ -35,7 +35,7 @@ def mini_profile(numbering: str, **extra: object) -> dict[str, object]:
 def test_tree_golden(numbering: str, mini: Path, write_profile: Callable[..., Path]) -> None:
     path = write_profile(mini_profile(numbering))
     doc = smpgen.build_document(path, edition="annotated", templates=mini)
-    doc.info.provenance.pop("profile-sha256")
+    doc.info.provenance.pop("SmpgenProfileSHA256")
     check_golden(f"mini-{numbering}.tree", pprint.pformat(serialize(doc), width=100) + "\n")
 
 

@@ -29,11 +29,12 @@ def rendered(tmp_path: Path, write_profile: Callable[..., Path]) -> Callable[...
     return render
 
 
-def test_render_writes_three_formats(rendered: Callable[..., Path]) -> None:
+def test_render_writes_every_document(rendered: Callable[..., Path]) -> None:
     folder = rendered()
-    names = sorted(p.name for p in folder.iterdir())
-    assert names == ["social-media-policy.docx", "social-media-policy.html",
-                     "social-media-policy.pdf"]
+    names = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    assert names == ["executive-summary.docx", "executive-summary.html", "executive-summary.pdf",
+                     "social-media-policy.docx", "social-media-policy.html",
+                     "social-media-policy.pdf", "tracking-form.docx", "tracking-form.pdf"]
 
 
 def test_format_and_out_options(tmp_path: Path, write_profile: Callable[..., Path]) -> None:
@@ -42,7 +43,10 @@ def test_format_and_out_options(tmp_path: Path, write_profile: Callable[..., Pat
     assert result.exit_code == 0
     folder = tmp_path / "elsewhere" / "city"
     assert result.stdout == (f"wrote {folder / 'social-media-policy.pdf'}\n"
-                             f"wrote {folder / 'social-media-policy.html'}\n")
+                             f"wrote {folder / 'social-media-policy.html'}\n"
+                             f"wrote {folder / 'tracking-form.pdf'}\n"
+                             f"wrote {folder / 'executive-summary.pdf'}\n"
+                             f"wrote {folder / 'executive-summary.html'}\n")
     bad = run(["render", str(path), "--format", "odt"])
     assert bad.exit_code == 2
     assert "Invalid value for '--format': odt; choose from docx, pdf, html" in bad.stderr
@@ -81,7 +85,7 @@ def test_docx_is_real_word(rendered: Callable[..., Path]) -> None:
     assert props.title == "City of Lakeshore Social Media Policy"
     assert props.subject == "Social Media Policy of the City of Lakeshore"
     assert props.language == "en-US"
-    assert "model=city-social-media" in props.comments
+    assert "SmpgenModel=city-social-media " in props.comments
     styles = [s for s, _ in docx_paragraphs(path)]
     assert styles[:2] == ["Jurisdiction", "Title"]
     headings = [t for s, t in docx_paragraphs(path) if s == "Heading1"]
@@ -155,3 +159,29 @@ def test_annotated_edition_keeps_notes(rendered: Callable[..., Path]) -> None:
     assert "DRAFTER\u2019S NOTE" in text
     clean = " ".join(pdf_pages(rendered(None, "--format", "pdf") / "social-media-policy.pdf"))
     assert "DRAFTER\u2019S NOTE" not in clean
+
+
+def test_same_inputs_same_bytes_and_provenance(tmp_path: Path,
+                                               write_profile: Callable[..., Path]) -> None:
+    """Two separate processes give byte-identical files that say what made them."""
+    import hashlib
+    import subprocess
+    import sys
+
+    path = write_profile(deep_merge(EXAMPLE, ADOPTED))
+    digests = []
+    for n in (1, 2):
+        subprocess.run([sys.executable, "-m", "smpgen", "render", str(path), "--out",
+                        str(tmp_path / f"run{n}")], check=True, capture_output=True)
+        folder = tmp_path / f"run{n}" / "city"
+        digests.append({p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                        for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")})
+    assert digests[0] == digests[1] and len(digests[0]) == 8
+    profile_sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    pdf = PdfReader(tmp_path / "run1" / "city" / "social-media-policy.pdf").metadata
+    assert pdf["/smpgenprofilesha256"]  # WeasyPrint lower-cases custom keys == profile_sha
+    assert pdf["/smpgenmodel"].startswith("city-social-media ")
+    assert pdf["/CreationDate"].startswith("D:20261006")
+    props = open_docx(str(tmp_path / "run1" / "city" / "social-media-policy.docx")).core_properties
+    assert f"SmpgenProfileSHA256={profile_sha}" in props.comments
+    assert props.created.date().isoformat() == "2026-10-06"

@@ -43,6 +43,7 @@ HEADINGS_NUM = 90
 LIST_INDENT, LIST_HANGING = 720, 432
 """Twips: list text starts half an inch in per level; markers hang 0.3 inch before it."""
 FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+"""Written as the DOCX's dates when the profile gives none, so equal input, equal bytes."""
 
 
 class DocxWriter:
@@ -241,7 +242,8 @@ class DocxWriter:
         cp.keywords = "social media policy"
         cp.comments = "; ".join(f"{k}={v}" for k, v in sorted(info.provenance.items()))
         cp.category = "Policy"
-        cp.created = cp.modified = FIXED_TIME
+        when = dt.datetime.combine(info.date, dt.time(), dt.UTC) if info.date else FIXED_TIME
+        cp.created = cp.modified = when
         cp.revision = 1
 
     # Blocks -------------------------------------------------------------------------

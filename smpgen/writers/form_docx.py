@@ -22,7 +22,7 @@ class FormDocxWriter(DocxWriter):
             jurisdiction=[Text(form.jurisdiction)], title=form.title, meta=[], table=[],
             table_caption="", draft=form.draft, numbering="plain", number_prefix=None,
             language=form.language, subject=f"{form.title} of the {form.jurisdiction}",
-            footer_label=form.footer_label, provenance=form.provenance)
+            footer_label=form.footer_label, date=form.date, provenance=form.provenance)
         super().__init__(Document(info, [], []))
         self.form = form
 

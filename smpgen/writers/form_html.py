@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from ..form import OTHER, TrackingForm, field_value
-from .html import stylesheet
+from .html import head_meta, stylesheet
 
 TEXT_FIELDS = (
     ("posted", "Date of original post"),
@@ -58,8 +58,7 @@ def write_form_html(form: TrackingForm, *, extra_css: str = "") -> str:
     watermark = '<div class="watermark" aria-hidden="true">DRAFT</div>\n' if form.draft else ""
     footer = (f'<p class="footer-label" aria-hidden="true">{escape(form.footer_label)}</p>\n'
               if form.footer_label else "")
-    meta = "".join(f'<meta name="{escape(k)}" content="{escape(v)}">\n'
-                   for k, v in sorted(form.provenance.items()))
+    meta = head_meta(form.instructions, form.date, form.provenance)
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{escape(form.language)}">\n<head>\n<meta charset="utf-8">\n'

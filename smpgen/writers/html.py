@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
 from importlib import resources
 
@@ -27,6 +28,16 @@ from . import UnknownNode
 NAME = "html"
 
 
+def head_meta(description: str, date: dt.date | None, provenance: dict[str, str]) -> str:
+    """``<meta>`` elements: WeasyPrint copies them into the PDF's properties."""
+    items = [("description", description),
+             ("generator", f"smpgen {provenance.get('SmpgenVersion', '')}".strip())]
+    if date is not None:
+        items += [("dcterms.created", date.isoformat()), ("dcterms.modified", date.isoformat())]
+    items += sorted(provenance.items())
+    return "".join(f'<meta name="{escape(k)}" content="{escape(v)}">\n' for k, v in items)
+
+
 def stylesheet(name: str) -> str:
     """A CSS file from the package's assets."""
     return (resources.files("smpgen") / "assets" / name).read_text("utf-8")
@@ -46,11 +57,7 @@ class HTMLWriter:
         info = self.doc.info
         title = f"{plain(info.jurisdiction)} \u2014 {info.title}"
         classes = [f"numbering-{self.scheme.name}"] + (["draft"] if info.draft else [])
-        meta = "".join(
-            f'<meta name="{escape(k)}" content="{escape(v)}">\n'
-            for k, v in (("description", info.subject), ("generator", info.provenance.get(
-                "generator", "smpgen")), *sorted(info.provenance.items()))
-        )
+        meta = head_meta(info.subject, info.date, info.provenance)
         parts = [
             "<!DOCTYPE html>\n",
             f'<html lang="{escape(info.language)}">\n<head>\n<meta charset="utf-8">\n',

@@ -81,6 +81,7 @@ def html_to_pdf(html: str, *, forms: bool = False) -> bytes:
         pdf_variant="pdf/ua-1",
         pdf_identifier=identifier,
         pdf_forms=forms,
+        custom_metadata=True,
     )
     return pdf
 
