@@ -1,0 +1,121 @@
+"""Hostile input is printed as text, never acted on; a model cannot leave its sandbox."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from helpers import docx_text, pdf_pages, run
+
+BASE = {
+    "model": "mini-policy",
+    "city": {"name": "Lakeshore", "state": "MN", "website": "https://lakeshore.example.gov"},
+    "officials": {"chief": "City Manager"},
+}
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[int, list[bytes]]]:
+    """A TCP listener on 127.0.0.1 that records anything that connects to it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    seen: list[bytes] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            with conn:
+                seen.append(conn.recv(1024))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], seen
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def render(mini: Path, profile: Path, out: Path, *args: str) -> object:
+    return run(["--templates", str(mini), "render", str(profile), "--out", str(out), *args])
+
+
+@pytest.mark.parametrize("value", [
+    "{{ 7 * 7 }} {% if true %}x{% endif %}",
+    "<script>alert(1)</script><style>*{color:red}</style>",
+    "</w:t></w:r><w:r><w:t>injected",
+    "**bold** _em_ [link](http://example.com) `code`",
+    "Española, Coeur d'Alene, Ōtautahi, Saint-Méry",
+    "\u05e2\u05d9\u05e8 \u05d4\u05de\u05e9\u05e4\u05d8",  # right-to-left (Hebrew)
+])
+def test_values_print_as_written(value: str, mini: Path, tmp_path: Path,
+                                 write_profile: Callable[..., Path]) -> None:
+    path = write_profile(dict(BASE, officials={"chief": value}))
+    result = render(mini, path, tmp_path / "out", "--format", "docx,pdf,html")
+    assert result.exit_code == 0, result.stderr
+    folder = tmp_path / "out" / "city"
+    assert value in docx_text(folder / "mini-policy.docx")
+    assert value in " ".join(pdf_pages(folder / "mini-policy.pdf"))
+    html = (folder / "mini-policy.html").read_text()
+    assert "<script>" not in html and "<style>*" not in html
+
+
+def test_no_fetch_on_behalf_of_a_profile_or_model(listener: tuple[int, list[bytes]], mini: Path,
+                                                  tmp_path: Path,
+                                                  write_profile: Callable[..., Path]) -> None:
+    port, seen = listener
+    url = f"http://127.0.0.1:{port}"
+    section = mini / "mini-policy" / "sections" / "extra.md"
+    section.write_text(section.read_text() + f'\n![logo]({url}/a.png) <img src="{url}/b.png">\n'
+                       f'<link rel="attachment" href="{url}/c">\n')
+    path = write_profile(dict(BASE, officials={"chief": f'<img src="{url}/d.png">'},
+                              city=dict(BASE["city"], website=f"{url}/site")))
+    result = render(mini, path, tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    assert seen == []
+    assert url in " ".join(pdf_pages(tmp_path / "out" / "city" / "mini-policy.pdf"))
+
+
+def test_file_urls_are_not_read(mini: Path, tmp_path: Path,
+                                write_profile: Callable[..., Path]) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    path = write_profile(dict(BASE, officials={"chief": f'<img src="{secret.as_uri()}">'}))
+    result = render(mini, path, tmp_path / "out")
+    assert result.exit_code == 0
+    folder = tmp_path / "out" / "city"
+    for name in ("mini-policy.pdf", "executive-summary.pdf", "tracking-form.pdf"):
+        assert b"TOP-SECRET-CONTENT" not in (folder / name).read_bytes()
+
+
+@pytest.mark.parametrize(("template", "message"), [
+    ("{{ ''.__class__.__mro__[1].__subclasses__() }}",
+     "blocked by the template sandbox: access to attribute '__class__' of 'str' object is unsafe."),
+    ("{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+     "blocked by the template sandbox: access to attribute '__init__' of 'type' object is unsafe."),
+    ("{% include '/etc/passwd' %}", "/etc/passwd"),
+    ("{% include '../../../../../../etc/hostname' %}", "../../../../../../etc/hostname"),
+    ("{{ officials.nonexistent }}",
+     "'dict object' has no attribute 'nonexistent'; declare it in model.yaml under variables"),
+    ("{{ undeclared_thing }}",
+     "'undeclared_thing' is undefined; declare it in model.yaml under variables"),
+])
+def test_a_model_cannot_escape(template: str, message: str, mini: Path, tmp_path: Path,
+                               write_profile: Callable[..., Path]) -> None:
+    section = mini / "mini-policy" / "sections" / "extra.md"
+    section.write_text(template + "\n")
+    path = write_profile(BASE)
+    result = render(mini, path, tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {section.resolve()}:1: ")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
