@@ -115,7 +115,7 @@ def validate(obj: dict[str, Any], profiles: tuple[Path, ...], draft: bool) -> No
 
 
 @cli.command()
-@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("profiles", nargs=-1, required=True)
 @format_option
 @out_option
 @click.option("--draft", is_flag=True,
@@ -123,14 +123,58 @@ def validate(obj: dict[str, Any], profiles: tuple[Path, ...], draft: bool) -> No
 @click.option("--edition", type=click.Choice(["council", "annotated"]), default="council",
               show_default=True, help="annotated adds a drafter's note after each section.")
 @force_option
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for many profiles (default: one per core).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-file lines.")
 @click.pass_obj
-def render(obj: dict[str, Any], profile: Path, formats: tuple[str, ...], out_dir: Path,
-           draft: bool, edition: str, force: bool) -> None:
-    """Render a city's policy, tracking form and executive summary to output/<profile>/."""
-    from .api import render as render_profile
+def render(obj: dict[str, Any], profiles: tuple[str, ...], formats: tuple[str, ...],
+           out_dir: Path, draft: bool, edition: str, force: bool, jobs: int | None,
+           quiet: bool) -> None:
+    """Render policies, tracking forms and executive summaries to output/<profile>/.
 
-    _report(render_profile(profile, formats=formats, out_dir=out_dir, draft=draft,
-                           edition=edition, templates=obj["templates"], force=force))
+    PROFILES are files, folders of .yaml profiles, or glob patterns. With more than one
+    profile, each is rendered in a worker process, a failure stops none of the others,
+    and the exit status is 1 if any failed."""
+    from .batch import expand
+
+    paths = expand(profiles)
+    options = {"formats": formats, "out_dir": out_dir, "draft": draft, "edition": edition,
+               "templates": obj["templates"], "force": force}
+    if len(paths) == 1 and not Path(profiles[0]).is_dir():
+        from .api import render as render_profile
+
+        result = render_profile(paths[0], **options)
+        if not quiet:
+            _report(result)
+        else:
+            _warn(result.warnings)
+        return
+    _render_batch(paths, jobs, quiet, options)
+
+
+def _render_batch(paths: list[Path], jobs: int | None, quiet: bool,
+                  options: dict[str, Any]) -> None:
+    from .batch import BatchItem, render_many
+
+    show_bar = not quiet and sys.stderr.isatty()
+    with click.progressbar(length=len(paths), label="Rendering", file=sys.stderr,
+                           hidden=not show_bar) as bar:
+        def done(item: BatchItem) -> None:
+            bar.update(1)
+
+        items = render_many(paths, jobs=jobs, on_done=done, **options)
+    counts = {s: sum(i.status == s for i in items) for s in ("rendered", "unchanged", "failed")}
+    for item in items:
+        if item.status != "failed" and item.messages:
+            click.echo("\n".join(item.messages), err=True)
+    failed = [i for i in items if i.status == "failed"]
+    for item in failed:
+        click.echo(f"Error: {item.profile} failed:", err=True)
+        click.echo("\n".join(item.messages), err=True)
+    click.echo(f"rendered {counts['rendered']}, unchanged {counts['unchanged']}, "
+               f"failed {counts['failed']}", err=bool(failed))
+    if failed:
+        sys.exit(1)
 
 
 @cli.command()

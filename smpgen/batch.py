@@ -1,0 +1,93 @@
+"""Rendering many profiles at once, in worker processes; one failure stops nothing."""
+
+from __future__ import annotations
+
+import glob
+import multiprocessing
+import os
+import resource
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import SmpgenError, UserError
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """The outcome of one profile in a batch."""
+
+    profile: Path
+    """The profile."""
+    status: str
+    """``rendered``, ``unchanged`` or ``failed``."""
+    paths: tuple[Path, ...]
+    """Its output files (none when it failed)."""
+    messages: tuple[str, ...]
+    """Warnings, or the located error lines of a failure."""
+    peak_rss_kb: int
+    """Peak resident memory of the worker process so far, in KiB."""
+
+
+def expand(arguments: Iterable[str | Path]) -> list[Path]:
+    """Profiles named by files, folders (their *.yaml files) and glob patterns, in order."""
+    found: list[Path] = []
+    for arg in map(str, arguments):
+        if any(ch in arg for ch in "*?["):
+            matches = sorted(glob.glob(arg))
+            if not matches:
+                raise UserError(f"{arg}: no file matches this pattern")
+            found += [Path(m) for m in matches]
+        elif Path(arg).is_dir():
+            inside = sorted(p for p in Path(arg).iterdir() if p.suffix in (".yaml", ".yml"))
+            if not inside:
+                raise UserError(f"{arg}: the folder holds no .yaml profiles")
+            found += inside
+        else:
+            found.append(Path(arg))
+    return list(dict.fromkeys(found))
+
+
+def render_many(profiles: list[Path], *, jobs: int | None = None,
+                on_done: Callable[[BatchItem], None] | None = None,
+                **options: Any) -> list[BatchItem]:
+    """Render every profile with ``jobs`` worker processes (default: one per core);
+    ``options`` are :func:`smpgen.render`'s. Results come back in the profiles' order."""
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(profiles)))
+    results: dict[Path, BatchItem] = {}
+    if workers == 1:
+        for path in profiles:
+            results[path] = _render_one(path, options)
+            if on_done:
+                on_done(results[path])
+    else:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = {pool.submit(_render_one, path, options): path for path in profiles}
+            for future in as_completed(futures):
+                item = future.result()
+                results[futures[future]] = item
+                if on_done:
+                    on_done(item)
+    return [results[p] for p in profiles]
+
+
+def _render_one(path: Path, options: dict[str, Any]) -> BatchItem:
+    from .api import render
+
+    try:
+        result = render(path, **options)
+    except SmpgenError as e:
+        return BatchItem(path, "failed", (), tuple(e.format().splitlines()), _peak())
+    except Exception as e:
+        return BatchItem(path, "failed", (), (f"{path}: internal error: {e!r}",), _peak())
+    messages = tuple(f"{w.path}:{w.line}: {w.field}: warning: {w.message}" for w in result.warnings)
+    return BatchItem(path, "rendered" if result.rendered else "unchanged", tuple(result.paths),
+                     messages, _peak())
+
+
+def _peak() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -1,0 +1,71 @@
+"""Many profiles at once: workers, one failure stops nothing, a summary, exit 1 on failure."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from helpers import TEST_MODELS, run
+
+PROFILE = {
+    "model": "mini-policy",
+    "city": {"name": "Lakeshore", "state": "MN", "website": "https://lakeshore.example.gov"},
+    "officials": {"chief": "City Manager"},
+}
+
+
+def make_folder(tmp_path: Path, count: int, bad: bool = True) -> Path:
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    for i in range(count):
+        data = dict(PROFILE, city=dict(PROFILE["city"], name=f"Town {i}"))
+        (folder / f"town-{i}.yaml").write_text(yaml.safe_dump(data))
+    if bad:
+        (folder / "broken.yaml").write_text("city:\n  name: Broken\n  state: QQ\n")
+    return folder
+
+
+def test_a_folder_renders_every_profile_and_reports_failures(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path, 3)
+    args = ["--templates", str(TEST_MODELS), "render", str(folder), "--out", str(tmp_path / "o"),
+            "--format", "html", "--jobs", "2"]
+    result = run(args)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[-1] == "rendered 3, unchanged 0, failed 1"
+    broken = folder / "broken.yaml"
+    assert f"Error: {broken} failed:" in lines
+    assert f"{broken}:3: city.state: 'QQ' is not a US state code; expected a two-letter code " \
+           "such as MN" in lines
+    for i in range(3):
+        html = (tmp_path / "o" / f"town-{i}" / "mini-policy.html").read_text()
+        assert f"City of Town {i}" in html
+    again = run(args)
+    assert again.stderr.splitlines()[-1] == "rendered 0, unchanged 3, failed 1"
+    (folder / "town-1.yaml").write_text((folder / "town-1.yaml").read_text().replace(
+        "Town 1", "Town One"))
+    third = run(args)
+    assert third.stderr.splitlines()[-1] == "rendered 1, unchanged 2, failed 1"
+
+
+def test_all_good_exits_zero_and_globs_work(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path, 2, bad=False)
+    result = run(["--templates", str(TEST_MODELS), "render", str(folder / "town-*.yaml"),
+                  "--out", str(tmp_path / "o"), "--format", "html", "-q"])
+    assert result.exit_code == 0
+    assert result.stdout == "rendered 2, unchanged 0, failed 0\n"
+
+
+def test_no_progress_bar_when_not_a_terminal(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path, 2, bad=False)
+    proc = subprocess.run([sys.executable, "-m", "smpgen", "--templates", str(TEST_MODELS),
+                           "render", str(folder), "--out", str(tmp_path / "o"), "--format",
+                           "html"], capture_output=True, text=True)
+    assert proc.returncode == 0
+    assert "Rendering" not in proc.stderr  # the progress bar's label
+    assert all(": warning: " in line for line in proc.stderr.splitlines())
+    assert proc.stdout == "rendered 2, unchanged 0, failed 0\n"
