@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import yaml
-
 from helpers import TEST_MODELS, run
 
 PROFILE = {

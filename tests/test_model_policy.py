@@ -1,0 +1,156 @@
+"""The shipped model: every provision covered, the three examples, optional sections,
+cross-references in every scheme, and the public-interaction switch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from helpers import REPO, deep_merge, docx_text, pdf_pages, run
+
+import smpgen
+from smpgen.numbering import number_sections, references, scheme
+from smpgen.tree import Document, Section
+
+EXAMPLES = ["lakeview-mn", "pine-ridge-ar", "harbor-point-wa"]
+OPTIONAL = ["personal_use", "separate_tools", "hours", "generated_content", "officials_accounts"]
+MODE_SECTIONS = {"public-interaction", "comment-rules", "comment-removal", "disclaimer"}
+
+
+def example(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((REPO / "city_profiles" / f"{name}.yaml").read_text())
+    return data
+
+
+def distinctive(data: dict[str, Any]) -> set[str]:
+    """Values only this city has: its officials, accounts, website and records schedule."""
+    values = set(data["officials"].values())
+    values |= {a["name"] for a in data.get("accounts", [])}
+    values |= {data["city"]["name"], data["city"]["website"], data["records"]["retention_schedule"]}
+    return values
+
+
+def test_every_provision_is_covered() -> None:
+    result = run(["models", "--coverage"])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()[1:]
+    assert len(lines) == 32
+    assert not [line for line in lines if "NOT COVERED" in line]
+    assert "  N01  Elected and appointed officials' accounts: officials-accounts (optional section)" \
+        in lines
+
+
+def test_examples_render_with_no_warnings() -> None:
+    paths = [f"city_profiles/{n}.yaml" for n in EXAMPLES]
+    result = run(["validate", *paths])
+    assert result.exit_code == 0
+    assert result.stderr == ""
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("examples")
+    for name in EXAMPLES:
+        result = run(["render", f"city_profiles/{name}.yaml", "--out", str(out),
+                      "--format", "docx,pdf"])
+        assert result.exit_code == 0, result.stderr
+        assert result.stderr == ""
+    return out
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_each_example_has_its_own_values_and_no_others(name: str, rendered: Path) -> None:
+    folder = rendered / name
+    texts = {"pdf": " ".join(pdf_pages(folder / "social-media-policy.pdf")),
+             "docx": docx_text(folder / "social-media-policy.docx").replace("\n", " ")}
+    data = example(name)
+    law = smpgen.load(REPO / "city_profiles" / f"{name}.yaml").records_law
+    own = distinctive(data) | {law.name, law.citation}
+    others = set().union(*(distinctive(example(o)) for o in EXAMPLES if o != name)) - own
+    for fmt, text in texts.items():
+        flat = " ".join(text.split())
+        for value in own:
+            assert " ".join(value.split()) in flat, (fmt, value)
+        for value in others:
+            assert value not in flat, (fmt, value)
+
+
+def build(data: dict[str, Any], tmp_path: Path, name: str = "city.yaml") -> Document:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return smpgen.build_document(path, edition="annotated")
+
+
+def section_ids(doc: Document) -> list[str]:
+    return [s.id for s in doc.sections]
+
+
+def check_references(doc: Document) -> None:
+    numbers = number_sections(doc, scheme(doc.info.numbering, doc.info.number_prefix))
+    targets = references(list(doc.sections))
+    assert targets, "the model cross-references its sections"
+    assert set(targets) <= set(numbers)
+
+
+@pytest.mark.parametrize("numbering", ["decimal", "outline", "policy-number", "headings"])
+@pytest.mark.parametrize("off", [None, *OPTIONAL, "all"])
+def test_optional_sections_and_references(numbering: str, off: str | None,
+                                          tmp_path: Path) -> None:
+    data = example("pine-ridge-ar")
+    data["document"] = {"numbering": numbering, "policy_number": "702"}
+    toggles = {k: not (off == "all" or k == off) for k in OPTIONAL}
+    data["optional_sections"] = toggles
+    doc = build(data, tmp_path)
+    full = build(dict(example("pine-ridge-ar"), optional_sections=dict.fromkeys(OPTIONAL, True)),
+                 tmp_path, "full.yaml")
+    removed = set(section_ids(full)) - set(section_ids(doc))
+    assert len(removed) == sum(not v for v in toggles.values())
+    check_references(doc)
+    numbers = number_sections(doc, scheme(numbering, "702"))
+    top = [numbers[s.id].label for s in doc.sections]
+    if numbering == "decimal":
+        assert top == [f"{i}." for i in range(1, len(top) + 1)]
+    elif numbering == "policy-number":
+        assert top == [f"702.{i}" for i in range(1, len(top) + 1)]
+    elif numbering == "headings":
+        assert set(top) == {""}
+
+
+def test_switching_the_comment_mode_changes_only_its_provisions(tmp_path: Path) -> None:
+    for name in [*EXAMPLES, "example-city"]:
+        data = example(name)
+        mode = data.get("public_comments", {}).get("mode", "open")
+        flipped = deep_merge(data, {"public_comments": {
+            "mode": "closed" if mode == "open" else "open",
+            "contact_method": data["public_comments"].get("contact_method") or "the front desk"}})
+        a, b = build(data, tmp_path, "a.yaml"), build(flipped, tmp_path, "b.yaml")
+        assert section_ids(a) == section_ids(b)
+        changed = {x.id for x, y in zip(a.sections, b.sections, strict=True) if x != y}
+        assert changed and changed <= MODE_SECTIONS, (name, changed)
+        covers = {p for s in smpgen.list_models()[0].sections if s.id in changed for p in s.covers}
+        assert covers <= {"P12", "P13", "P14", "P25", "N03"}
+
+
+def test_model_edition_lists_every_section(tmp_path: Path) -> None:
+    result = run(["model", "--out", str(tmp_path), "--format", "pdf"])
+    assert result.exit_code == 0
+    text = " ".join(pdf_pages(tmp_path / "city-social-media" / "social-media-policy-model.pdf"))
+    model = smpgen.list_models()[0]
+    for spec in model.sections:
+        assert spec.title in text, spec.title
+    assert "________ (communications coordinator)" in text
+
+
+def test_every_section_has_a_drafters_note(tmp_path: Path,
+                                           write_profile: Callable[..., Path]) -> None:
+    doc = build(example("lakeview-mn"), tmp_path)
+    from smpgen.tree import Note
+
+    def has_note(section: Section) -> bool:
+        return any(isinstance(b, Note) or (isinstance(b, Section) and has_note(b))
+                   for b in section.blocks)
+
+    assert [s.id for s in doc.sections if not has_note(s)] == []
