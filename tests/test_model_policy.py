@@ -154,3 +154,15 @@ def test_every_section_has_a_drafters_note(tmp_path: Path,
                    for b in section.blocks)
 
     assert [s.id for s in doc.sections if not has_note(s)] == []
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_each_examples_form_is_one_page_with_its_categories(name: str, rendered: Path) -> None:
+    from pypdf import PdfReader
+
+    reader = PdfReader(rendered / name / "tracking-form.pdf")
+    assert len(reader.pages) == 1
+    labels = [str(f.get("/TU")) for k, f in sorted((reader.get_fields() or {}).items())
+              if k.startswith("reason-") and k != "reason-other"]
+    profile = smpgen.load(REPO / "city_profiles" / f"{name}.yaml")
+    assert labels == profile.values["removal_categories"]

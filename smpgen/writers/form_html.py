@@ -14,6 +14,20 @@ TEXT_FIELDS = (
 """Field name and label of the one-line fields before the comment."""
 
 
+def comment_height(form: TrackingForm) -> float:
+    """Inches for the comment box: as tall as the page allows once the check boxes are in.
+
+    A check box label wraps at about 34 characters in its half of the cell; each line
+    takes about 0.17 inch. The rest of the page is fixed."""
+    def lines(labels: list[str]) -> int:
+        heights = [-(-len(label) // 34) for label in labels]
+        left, right = heights[: (len(heights) + 1) // 2], heights[(len(heights) + 1) // 2:]
+        return max(sum(left), sum(right))
+
+    used = 0.17 * (lines(form.accounts) + lines([*form.categories, "Other (describe)"]))
+    return max(1.0, min(2.6, 4.35 - used))
+
+
 def write_form_html(form: TrackingForm, *, extra_css: str = "") -> str:
     """The form page; ``extra_css`` adds the PDF's embedded font."""
     record = form.record
@@ -23,9 +37,11 @@ def write_form_html(form: TrackingForm, *, extra_css: str = "") -> str:
         return (f"<tr><th>{escape(label)}</th><td><input type=\"text\" name=\"{name}\" "
                 f'title="{escape(label)}" value="{value}"></td></tr>\n')
 
-    def area(name: str, label: str, size: str) -> str:
+    def area(name: str, label: str, size: str, height: float | None = None) -> str:
+        style = f' style="height: {height:.2f}in"' if height else ""
         return (f'<tr><th>{escape(label)}</th><td><textarea name="{name}" class="{size}" '
-                f'title="{escape(label)}">{escape(field_value(record, name))}</textarea></td></tr>\n')
+                f'title="{escape(label)}"{style}>{escape(field_value(record, name))}'
+                "</textarea></td></tr>\n")
 
     def box(name: str, label: str, checked: bool) -> str:
         mark = " checked" if checked else ""
@@ -47,11 +63,11 @@ def write_form_html(form: TrackingForm, *, extra_css: str = "") -> str:
     other = escape(field_value(record, "other_reason"))
     reason_row = (
         f'<tr><th>Reason for removal</th><td><ul class="choices">{boxes}</ul>'
-        '<div class="other-line">Other reason:'
+        '<div class="other-line"><span>Other reason:</span>'
         f'<input type="text" name="other_reason" title="Other reason" value="{other}"></div>'
         "</td></tr>\n")
     rows = [account_row, *(text(n, label) for n, label in TEXT_FIELDS),
-            area("comment", "Entire comment removed", "long"), reason_row,
+            area("comment", "Entire comment removed", "long", comment_height(form)), reason_row,
             text("removed", "Date removed"), text("removed_by", "Removed by (name and title)"),
             area("other_information", "Other pertinent information", "medium"),
             text("received", f"Date received by the {form.coordinator}")]
