@@ -113,3 +113,16 @@ def test_readme_quick_start_has_exactly_two_commands() -> None:
     assert [line.split("#")[0].strip() for line in block.splitlines()] == ["make example", "make test"]
     ci = (REPO / ".ci" / "run").read_text()
     assert "\nmake test\n" in ci
+
+
+def test_readme_record_example_is_the_shipped_one_and_fills(tmp_path: Path) -> None:
+    record = REPO / "city_profiles" / "removals" / "lakeview-2026-11-03.yaml"
+    readme = (REPO / "README.md").read_text()
+    indented = "".join("  " + line if line.strip() else line
+                       for line in record.read_text().splitlines(True))
+    assert indented in readme
+    result = run(["form", "fill", "city_profiles/lakeview-mn.yaml", str(record),
+                  "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == \
+        f"wrote {tmp_path / 'lakeview-mn' / 'removed-comments' / 'lakeview-2026-11-03.pdf'}"
