@@ -14,7 +14,7 @@ test: setup-test lint
 	$(BIN)/pytest -q
 
 lint:
-	$(BIN)/ruff check smpgen tests benchmarks
+	$(BIN)/ruff check smpgen tests $(wildcard benchmarks)
 	$(BIN)/mypy
 
 # A regular (not editable) install: the tests exercise the package as users get it.

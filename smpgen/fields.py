@@ -34,12 +34,13 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def _clean(value: str, *, multiline: bool, limit: int) -> str:
     value = value.strip()
-    for ch in value:
-        cat = unicodedata.category(ch)
-        if (cat == "Cc" and not (multiline and ch in "\n\t")) or _noncharacter(ch):
-            raise ValueError(f"contains the control character U+{ord(ch):04X}; remove it")
     if not multiline and "\n" in value:
-        raise ValueError("must be one line; use a paragraph field for longer text")
+        raise ValueError("must be one line")
+    for ch in value:
+        if unicodedata.category(ch) == "Cc" and not (multiline and ch in "\n\t"):
+            raise ValueError(f"contains the control character U+{ord(ch):04X}; remove it")
+        if _noncharacter(ch):
+            raise ValueError(f"contains U+{ord(ch):04X}, which is not a character; remove it")
     if len(value) > limit:
         raise ValueError(f"is {len(value):,} characters long; at most {limit:,} are allowed")
     if not value:
@@ -109,6 +110,8 @@ def describe(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
+    if isinstance(value, dt.datetime):
+        return f"a date and time ({value:%Y-%m-%d %H:%M}); give the date alone"
     if isinstance(value, dt.date):
         return f"the date {value.isoformat()}"
     return type(value).__name__

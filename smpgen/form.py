@@ -132,7 +132,7 @@ def record_variables() -> tuple[Variable, ...]:
 
 def load_record(path: Path, form: TrackingForm) -> RemovalRecord:
     """Load a removal record; every problem is reported, located, as for a profile."""
-    source = load_yaml(path)
+    source = load_yaml(path, empty_hint=" (see the README's removal record example)")
     values, problems, _ = check_values(source, record_variables())
     if not problems:
         _check_record(source, values, form, problems)

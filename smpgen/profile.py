@@ -202,7 +202,8 @@ def _check_required(variables: tuple[Variable, ...], raw: Any, loc: Loc, source:
         here = (*loc, var.key)
         value = raw.get(var.key)
         if var.is_group:
-            _check_required(var.fields, value, here, source, problems, missing, draft)
+            if value is None or isinstance(value, dict):  # else its type error is reported
+                _check_required(var.fields, value, here, source, problems, missing, draft)
         elif var.item is not None and var.item.is_group and isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, dict):
@@ -212,13 +213,14 @@ def _check_required(variables: tuple[Variable, ...], raw: Any, loc: Loc, source:
             if draft:
                 missing.append(var.name)
                 continue
-            example = var.example or var.suggestion
-            hint = f" (for example: {example})" if example else ""
+            example = str(var.example or var.suggestion or "")
+            hint = f" (for example: {example})" if example and example not in var.expected() else ""
             problems.append(Problem(source.path, source.line_of(here), dotted(here),
                                     f"is required; give {var.expected()}{hint}"))
         elif isinstance(value, list) and len(value) < var.min_items:
             problems.append(Problem(source.path, source.line_of(here), dotted(here),
-                                    f"needs at least {var.min_items} item(s)"))
+                                    "needs at least one item" if var.min_items == 1 else
+                                    f"needs at least {var.min_items} items"))
 
 
 def _fill(variables: tuple[Variable, ...], values: dict[str, Any]) -> None:

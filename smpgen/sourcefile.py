@@ -42,7 +42,7 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader; kept as a subclass so nothing registers constructors on PyYAML's own."""
 
 
-def load_yaml(path: Path) -> SourceFile:
+def load_yaml(path: Path, *, empty_hint: str = " (see 'smpgen init')") -> SourceFile:
     """Parse ``path`` as a YAML mapping, or raise :class:`ProfileError` naming file and line."""
 
     def fail(line: int, message: str) -> ProfileError:
@@ -72,13 +72,16 @@ def load_yaml(path: Path) -> SourceFile:
         what = e.problem or "is not valid YAML"
         if "\\t" in what or "tab" in what:
             what += " (indent with spaces, not tabs)"
+        if e.context and e.context_mark and e.problem_mark and \
+                e.context_mark.line != e.problem_mark.line:
+            what += f" {e.context} that starts on line {e.context_mark.line + 1}"
         raise fail(line, f"YAML syntax error: {what}") from None
     except yaml.YAMLError as e:
         raise fail(1, f"YAML error: {e}") from None
     finally:
         loader.dispose()
     if node is None:
-        raise fail(1, "is empty; expected a mapping of fields (see 'smpgen init')")
+        raise fail(1, f"is empty; expected a mapping of fields{empty_hint}")
     if not isinstance(node, yaml.MappingNode):
         kind = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
         raise fail(node.start_mark.line + 1, f"holds {kind} at the top; expected a mapping of fields")
@@ -99,18 +102,25 @@ def _build(
     seen: set[int],
 ) -> Any:
     # An alias makes the composer reuse a node; refusing reuse also defuses alias bombs.
+    # The first one is reported; the walk stops expanding there.
     if id(node) in seen:
-        problems.append(Problem(source.path, node.start_mark.line + 1, dotted(loc),
-                                "YAML anchors and aliases are not supported; write the value out"))
+        if not any("aliases" in p.message for p in problems):
+            problems.append(Problem(source.path, node.start_mark.line + 1, dotted(loc),
+                                    "YAML anchors and aliases are not supported; write the "
+                                    "value out"))
         return None
     seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == "tag:yaml.org,2002:merge":
                 problems.append(Problem(source.path, line, dotted(loc),
-                                        "keys must be plain names"))
+                                        "YAML merge keys (<<) are not supported; write the "
+                                        "values out"))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(Problem(source.path, line, dotted(loc), "keys must be plain names"))
                 continue
             key = str(key_node.value)
             if key in out:

@@ -63,7 +63,8 @@ CASES = [
     ("duplicate key", GOOD + "city:\n  name: Again\n",
      ["{p}:9: city: appears twice; keep one"]),
     ("YAML syntax error", GOOD.replace("  state: MN", "  state: [MN"),
-     ["{p}:4: YAML syntax error: expected ',' or ']', but got ':'"]),
+     ["{p}:4: YAML syntax error: expected ',' or ']', but got ':' while parsing a flow sequence "
+      "that starts on line 3"]),
     ("tabs", GOOD.replace("  state: MN", "\tstate: MN"),
      ["{p}:3: YAML syntax error: found character '\\t' that cannot start any token "
       "(indent with spaces, not tabs)"]),
