@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from .errors import ModelError, Problem, ProfileError
 from .fields import describe, group_model
+from .glyphs import missing_glyphs
 from .models import DEFAULT_MODEL, Model, get_model
 from .records import RecordsLaw, records_laws
 from .sourcefile import Loc, SourceFile, dotted, load_yaml
@@ -110,7 +111,7 @@ def load_profile(path: Path, *, draft: bool = False,
     if problems:
         raise ProfileError(sorted(problems, key=lambda p: p.line))
     law = records_laws()[values["city"]["state"]] if values["city"]["state"] else None
-    warnings = []
+    warnings = _glyph_warnings(source, values, ())
     if law is not None and not law.verified:
         warnings.append(Problem(path, source.line_of(("city", "state")), "city.state",
                                 f"the citation of the {law.name} ({law.citation}) is not yet "
@@ -124,6 +125,23 @@ def load_profile(path: Path, *, draft: bool = False,
         warnings=tuple(warnings),
         records_law=law or _blank_law(),
     )
+
+
+def _glyph_warnings(source: SourceFile, value: Any, loc: Loc) -> list[Problem]:
+    """A warning for each value with characters the PDF's fonts cannot draw."""
+    if isinstance(value, dict):
+        return [w for k, v in value.items() for w in _glyph_warnings(source, v, (*loc, k))]
+    if isinstance(value, list):
+        return [w for i, v in enumerate(value) for w in _glyph_warnings(source, v, (*loc, i))]
+    if not isinstance(value, str) or loc not in source.lines:
+        return []
+    chars = missing_glyphs(value)
+    if not chars:
+        return []
+    shown = ", ".join(f"{ch} (U+{ord(ch):04X})" for ch in chars)
+    return [Problem(source.path, source.line_of(loc), dotted(loc),
+                    f"{shown} cannot be drawn by the PDF's embedded fonts and will print as "
+                    "an empty box there (the DOCX and HTML keep it)")]
 
 
 def check_values(source: SourceFile, variables: tuple[Variable, ...], *,

@@ -119,3 +119,51 @@ def test_a_model_cannot_escape(template: str, message: str, mini: Path, tmp_path
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_characters_the_fonts_lack_are_warned_about(mini: Path, tmp_path: Path,
+                                                    write_profile: Callable[..., Path]) -> None:
+    path = write_profile(dict(BASE, officials={"chief": "Chief \U0001f600 \U0001f44d"}))
+    result = render(mini, path, tmp_path / "out", "--format", "pdf,docx")
+    assert result.exit_code == 0
+    assert (f"{path}:7: officials.chief: warning: \U0001f44d (U+1F44D) cannot be drawn by the "
+            "PDF's embedded fonts and will print as an empty box there (the DOCX and HTML keep "
+            "it)") in result.stderr.splitlines()
+    assert "U+1F600" not in result.stderr  # the fallback face draws this one
+    folder = tmp_path / "out" / "city"
+    assert "Chief \U0001f600 \U0001f44d" in docx_text(folder / "mini-policy.docx")
+    # A font with a missing glyph gets WeasyPrint's own CMap, which pypdf cannot read;
+    # poppler (as in most readers) can.
+    import subprocess
+
+    text = subprocess.run(["pdftotext", str(folder / "mini-policy.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Chief \U0001f600" in text
+
+
+def test_the_pdf_uses_only_the_packaged_fonts(mini: Path, tmp_path: Path,
+                                              write_profile: Callable[..., Path]) -> None:
+    """Whatever the characters, no font of this machine's ends up in the PDF."""
+    from pypdf import PdfReader
+
+    import smpgen.writers.pdf as pdf_writer
+
+    path = write_profile(dict(BASE, officials={"chief": "\u05e2\u05d1\u05e8\u05d9\u05ea \u2603 "
+                                                        "\u0639\u0631\u0628\u064a \U0001f44d"}))
+    assert render(mini, path, tmp_path / "out", "--format", "pdf").exit_code == 0
+    packaged = {Path(n).stem.replace("LiberationSerif", "Smpgen-Serif") for n in
+                pdf_writer.FONT_FILES.values()}
+    reader = PdfReader(tmp_path / "out" / "city" / "mini-policy.pdf")
+    names = {str(f.get_object()["/BaseFont"]).split("+")[1] for page in reader.pages
+             for f in page["/Resources"]["/Font"].values()}
+    allowed = {"Smpgen-Serif", "Smpgen-Serif-Bold", "Smpgen-Serif-Italic",
+               "Smpgen-Serif-BoldItalic", "Smpgen-Fallback", "DejaVu-Sans"}
+    assert names <= allowed, (names, packaged)
+
+
+def test_glyph_table_matches_the_fonts() -> None:
+    from smpgen.glyphs import DATA, build_table
+    from smpgen.writers.pdf import assets_dir
+
+    table = (Path(__file__).parent.parent / "smpgen" / "data" / DATA).read_text()
+    assert table == build_table(assets_dir() / "fonts"), "rebuild: python -m smpgen.glyphs"

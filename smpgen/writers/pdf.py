@@ -7,7 +7,10 @@ profile or model can make it read a local file or open a connection.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import sys
+import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,12 +22,14 @@ from .form_html import write_form_html
 from .html import HTMLWriter
 
 FONT_FILES = {
-    ("normal", "normal"): "LiberationSerif-Regular.ttf",
-    ("bold", "normal"): "LiberationSerif-Bold.ttf",
-    ("normal", "italic"): "LiberationSerif-Italic.ttf",
-    ("bold", "italic"): "LiberationSerif-BoldItalic.ttf",
+    ("Smpgen Serif", "normal", "normal"): "LiberationSerif-Regular.ttf",
+    ("Smpgen Serif", "bold", "normal"): "LiberationSerif-Bold.ttf",
+    ("Smpgen Serif", "normal", "italic"): "LiberationSerif-Italic.ttf",
+    ("Smpgen Serif", "bold", "italic"): "LiberationSerif-BoldItalic.ttf",
+    ("Smpgen Fallback", "normal", "normal"): "DejaVuSans.ttf",
 }
-"""The embedded serif, metric-compatible with Times New Roman (SIL OFL 1.1)."""
+"""The embedded faces: a serif metric-compatible with Times New Roman (SIL OFL 1.1), and a
+sans for characters it lacks (Bitstream Vera licence); see assets/fonts/README.txt."""
 
 
 def assets_dir() -> Path:
@@ -36,12 +41,12 @@ def font_css() -> str:
     """``@font-face`` rules for the embedded serif; :class:`FontError` if a file is missing."""
     rules = []
     fonts = assets_dir() / "fonts"
-    for (weight, style), name in FONT_FILES.items():
+    for (family, weight, style), name in FONT_FILES.items():
         path = fonts / name
         if not path.is_file():
             raise FontError(f"the font file {path} is missing; reinstall smpgen "
                             "(the PDF embeds only its own fonts)")
-        rules.append(f'@font-face {{ font-family: "Smpgen Serif"; font-weight: {weight}; '
+        rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
                      f'font-style: {style}; src: url("{path.as_uri()}"); }}\n')
     return "".join(rules)
 
@@ -68,8 +73,27 @@ def _fetcher() -> Any:
     return AssetsOnly()
 
 
+def _only_own_fonts() -> None:
+    """Point fontconfig at the package's fonts alone, before WeasyPrint loads it, so a
+    character the embedded fonts lack prints as an empty box rather than in whatever font
+    this machine has: the same input gives the same PDF everywhere."""
+    if "weasyprint" in sys.modules or os.environ.get("SMPGEN_SYSTEM_FONTS") == "1":
+        return
+    folder = Path(tempfile.gettempdir()) / f"smpgen-fontconfig-{os.getuid()}"
+    conf = folder / "fonts.conf"
+    text = (f'<?xml version="1.0"?>\n<fontconfig>\n  <dir>{assets_dir() / "fonts"}</dir>\n'
+            f"  <cachedir>{folder / 'cache'}</cachedir>\n</fontconfig>\n")
+    if not conf.exists() or conf.read_text() != text:
+        folder.mkdir(exist_ok=True)
+        part = folder / f"fonts.conf.{os.getpid()}"
+        part.write_text(text)
+        os.replace(part, conf)
+    os.environ["FONTCONFIG_FILE"] = str(conf)
+
+
 def html_to_pdf(html: str, *, forms: bool = False) -> bytes:
     """Lay out ``html`` (which must already carry :func:`font_css`) as a tagged PDF."""
+    _only_own_fonts()
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
