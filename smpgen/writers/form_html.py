@@ -17,15 +17,21 @@ TEXT_FIELDS = (
 def comment_height(form: TrackingForm) -> float:
     """Inches for the comment box: as tall as the page allows once the check boxes are in.
 
-    A check box label wraps at about 34 characters in its half of the cell; each line
-    takes about 0.17 inch. The rest of the page is fixed."""
+    A check box label wraps at about 34 characters in its half of the cell; each row of
+    the two-column table is as tall as its taller label, at about 0.17 inch a line. The
+    rest of the page is fixed."""
     def lines(labels: list[str]) -> int:
         heights = [-(-len(label) // 34) for label in labels]
-        left, right = heights[: (len(heights) + 1) // 2], heights[(len(heights) + 1) // 2:]
-        return max(sum(left), sum(right))
+        half = (len(heights) + 1) // 2
+        right = [*heights[half:], 0]
+        return sum(max(left, r) for left, r in zip(heights[:half], right, strict=False))
 
     used = 0.17 * (lines(form.accounts) + lines([*form.categories, "Other (describe)"]))
-    return max(1.0, min(2.6, 4.35 - used))
+    # The coordinator's title lengthens a label (about 24 characters a line) and the
+    # closing statement (about 110 a line).
+    used += 0.16 * (-(-len(f"Date received by the {form.coordinator}") // 24) - 1)
+    used += 0.15 * (-(-len(form.retention_statement) // 110) - 1)
+    return max(1.0, min(2.6, 4.2 - used))
 
 
 def write_form_html(form: TrackingForm, *, extra_css: str = "") -> str:
@@ -46,23 +52,29 @@ def write_form_html(form: TrackingForm, *, extra_css: str = "") -> str:
     def box(name: str, label: str, checked: bool) -> str:
         mark = " checked" if checked else ""
         # The field's accessible name (its PDF tooltip) is the visible label, via title.
-        return (f'<li><input type="checkbox" name="{name}" title="{escape(label)}"{mark}>'
-                f"{escape(label)}</li>\n")
+        return (f'<td><input type="checkbox" name="{name}" title="{escape(label)}"{mark}>'
+                f"{escape(label)}</td>")
+
+    def choices(cells: list[str]) -> str:
+        # Two columns, filled down the left column first, as a table: cheap to lay out.
+        half = (len(cells) + 1) // 2
+        rows = "".join(f"<tr>{left}{right}</tr>" for left, right in
+                       zip(cells[:half], [*cells[half:], "<td></td>"], strict=False))
+        return f'<table class="choices">{rows}</table>'
 
     if form.accounts:
-        accounts = "".join(box(f"account-{i:02d}", a, record is not None and record.account == a)
-                           for i, a in enumerate(form.accounts, start=1))
-        account_row = (f"<tr><th>City site or account</th><td><ul class=\"choices\">{accounts}"
-                       "</ul></td></tr>\n")
+        accounts = choices([box(f"account-{i:02d}", a, record is not None and record.account == a)
+                            for i, a in enumerate(form.accounts, start=1)])
+        account_row = f"<tr><th>City site or account</th><td>{accounts}</td></tr>\n"
     else:
         account_row = text("account", "City site or account")
     reasons = record.reasons if record else []
-    boxes = "".join(box(f"reason-{i:02d}", c, c in reasons)
-                    for i, c in enumerate(form.categories, start=1))
-    boxes += box("reason-other", "Other (describe)", OTHER in reasons)
+    boxes = choices([*(box(f"reason-{i:02d}", c, c in reasons)
+                       for i, c in enumerate(form.categories, start=1)),
+                     box("reason-other", "Other (describe)", OTHER in reasons)])
     other = escape(field_value(record, "other_reason"))
     reason_row = (
-        f'<tr><th>Reason for removal</th><td><ul class="choices">{boxes}</ul>'
+        f"<tr><th>Reason for removal</th><td>{boxes}"
         '<div class="other-line"><span>Other reason:</span>'
         f'<input type="text" name="other_reason" title="Other reason" value="{other}"></div>'
         "</td></tr>\n")

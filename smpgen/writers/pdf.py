@@ -91,7 +91,7 @@ def _only_own_fonts() -> None:
     os.environ["FONTCONFIG_FILE"] = str(conf)
 
 
-def html_to_pdf(html: str, *, forms: bool = False) -> bytes:
+def html_to_pdf(html: str, *, forms: bool = False, finisher: Any = None) -> bytes:
     """Lay out ``html`` (which must already carry :func:`font_css`) as a tagged PDF."""
     _only_own_fonts()
     from weasyprint import HTML
@@ -106,6 +106,7 @@ def html_to_pdf(html: str, *, forms: bool = False) -> bytes:
         pdf_identifier=identifier,
         pdf_forms=forms,
         custom_metadata=True,
+        finisher=finisher,
     )
     return pdf
 
@@ -117,49 +118,35 @@ def write_pdf(doc: Document) -> bytes:
 
 def write_form_pdf(form: TrackingForm) -> bytes:
     """The tracking form as a fillable PDF (AcroForm fields)."""
-    return _clean_field_appearance(html_to_pdf(write_form_html(form, extra_css=font_css()),
-                                               forms=True))
+    return html_to_pdf(write_form_html(form, extra_css=font_css()), forms=True,
+                       finisher=_field_appearance)
 
 
-def _clean_field_appearance(pdf: bytes) -> bytes:
-    """Keep only text-state and colour operators in each field's default appearance.
+def _field_appearance(_document: Any, pdf: Any) -> None:
+    """Mend WeasyPrint's form dictionaries before the PDF is written.
 
-    WeasyPrint starts every /DA with a graphics-state operator (``/a1.0 gs``), which the
-    PDF standard does not allow there, and gives the form no default /DA for its check
-    boxes; poppler-based readers then complain of a missing font.
+    WeasyPrint starts every field's /DA with a graphics-state operator (``/a1.0 gs``),
+    which the PDF standard does not allow there, and gives the form no default /DA or
+    ZapfDingbats (``/ZaDb``) for redrawn check boxes; poppler-based readers then complain
+    of a missing font.
     """
-    import io
+    import pydyf
 
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import (
-        ArrayObject,
-        ByteStringObject,
-        DictionaryObject,
-        NameObject,
-        TextStringObject,
-    )
+    acroform = pdf.catalog.get("AcroForm")
+    if acroform is None:
+        return
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and isinstance(obj.get("DA"), pydyf.String):
+            da = obj["DA"].string
+            text = da.decode() if isinstance(da, bytes) else str(da)
+            obj["DA"] = pydyf.String(re.sub(r"/\S+ gs\s*", "", text))
+    def deref(value: Any) -> Any:  # pydyf keeps indirect objects as b"N 0 R"
+        return pdf.objects[int(value.split()[0])] if isinstance(value, bytes) else value
 
-    reader = PdfReader(io.BytesIO(pdf))
-    writer = PdfWriter(clone_from=reader)
-    acroform: Any = writer.root_object["/AcroForm"]
-    fonts: Any = acroform["/DR"].get_object()["/Font"]
-    font = next(iter(fonts))
-    acroform[NameObject("/DA")] = TextStringObject(f"0 g {font} 10 Tf")
-    # Readers that redraw ticked boxes (NeedAppearances) look for ZapfDingbats as /ZaDb.
-    fonts[NameObject("/ZaDb")] = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-        NameObject("/BaseFont"): NameObject("/ZapfDingbats")}))
-    ids: Any = reader.trailer["/ID"]
-    first_id = ids[0]
-    first = ByteStringObject(getattr(first_id, "original_bytes", first_id))
-    writer._ID = ArrayObject([first, first])  # no public setter; keeps output reproducible
-    for page in writer.pages:
-        for annot in page.get("/Annots") or []:
-            widget = annot.get_object()
-            da = widget.get("/DA")
-            if da is not None:
-                cleaned = re.sub(r"/\S+ gs\s*", "", str(da))
-                widget[NameObject("/DA")] = TextStringObject(cleaned)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    fonts = deref(deref(acroform["DR"])["Font"])
+    first = next(iter(fonts))
+    acroform["DA"] = pydyf.String(f"0 g /{first} 10 Tf")
+    zadb = pydyf.Dictionary({"Type": "/Font", "Subtype": "/Type1",
+                             "BaseFont": "/ZapfDingbats"})
+    pdf.add_object(zadb)
+    fonts["ZaDb"] = zadb.reference
