@@ -55,6 +55,7 @@ class DocxWriter:
         self.numbers: dict[str, Numbered] = number_sections(doc, self.scheme)
         self.bookmarks: dict[str, str] = {}
         self.next_num = 100
+        self._styles: dict[str, Any] = {}
         self.out = new_docx()
         self.numbering = self.out.part.numbering_part.element
 
@@ -69,6 +70,20 @@ class DocxWriter:
         buf = io.BytesIO()
         self.out.save(buf)
         return _ooxml.pin_zip(buf.getvalue())
+
+    def style(self, name: str) -> Any:
+        """A style object by name, looked up once (python-docx scans every style per name)."""
+        if name not in self._styles:
+            self._styles[name] = self.out.styles[name]
+        return self._styles[name]
+
+    def paragraph(self, style: str | None = None, text: str = "") -> Any:
+        """A new body paragraph in ``style``, its style id written directly (python-docx
+        would compare the style with the default one, scanning every style, each time)."""
+        p = self.out.add_paragraph(text)
+        if style is not None:
+            p._p.style = self.style(style).style_id
+        return p
 
     # Set-up -------------------------------------------------------------------------
 
@@ -186,10 +201,10 @@ class DocxWriter:
 
     def title_block(self) -> None:
         info = self.doc.info
-        self.inlines(self.out.add_paragraph(style="Jurisdiction"), info.jurisdiction)
-        self.out.add_paragraph(info.title, style="Title")
+        self.inlines(self.paragraph("Jurisdiction"), info.jurisdiction)
+        self.paragraph("Title", info.title)
         if info.meta:
-            details = self.out.add_paragraph(style="Title Block Details")
+            details = self.paragraph("Title Block Details")
             for i, (label, value) in enumerate(info.meta):
                 if i and i == len(info.meta) - 1:
                     details.add_run().add_break()
@@ -200,11 +215,11 @@ class DocxWriter:
                 self.inlines(details, value)
         if info.table:
             if info.table_caption:
-                caption = self.out.add_paragraph(style="Title Block Details")
+                caption = self.paragraph("Title Block Details")
                 caption.add_run(info.table_caption).bold = True
                 caption.paragraph_format.space_after = Pt(2)
             table = self.out.add_table(rows=0, cols=2)
-            table.style = self.out.styles["Table Grid"]
+            table.style = self.style("Table Grid")
             table.alignment = WD_TABLE_ALIGNMENT.CENTER
             for row_label, lines in info.table:
                 cells = table.add_row().cells
@@ -253,12 +268,12 @@ class DocxWriter:
             case Section():
                 self.section(node)
             case Paragraph():
-                self.inlines(self.out.add_paragraph(style="Drafter Note" if note else None),
+                self.inlines(self.paragraph("Drafter Note" if note else None),
                              node.children)
             case ListBlock():
                 self.list_block(node, note=note, depth=depth)
             case Note():
-                label = self.out.add_paragraph(style="Drafter Note")
+                label = self.paragraph("Drafter Note")
                 run = label.add_run("Drafter\u2019s note")
                 run.bold = run.font.all_caps = True
                 run.font.color.rgb = RGBColor(0x1F, 0x4E, 0x79)
@@ -268,7 +283,7 @@ class DocxWriter:
                 raise UnknownNode(NAME, node)
 
     def section(self, node: Section) -> None:
-        heading = self.out.add_paragraph(style=f"Heading {node.level}")
+        heading = self.paragraph(f"Heading {node.level}")
         self.inlines(heading, node.title)
         _ooxml.bookmark(heading, list(self.numbers).index(node.id) + 1, self.bookmarks[node.id])
         for b in node.blocks:
@@ -288,7 +303,7 @@ class DocxWriter:
                     continue
                 if not isinstance(b, Paragraph):
                     raise UnknownNode(NAME, b)
-                p = self.out.add_paragraph(style="Drafter Note" if note else "List Paragraph")
+                p = self.paragraph("Drafter Note" if note else "List Paragraph")
                 ppr = p._p.get_or_add_pPr()
                 if first:
                     ppr.append(_ooxml.num_pr(num_id, ilvl))
@@ -329,7 +344,9 @@ class DocxWriter:
             case Blank():
                 runs = [p.add_run(BLANK_LINE)._r]
                 if node.suggestion:
-                    runs.append(p.add_run(f" ({node.suggestion})", style="Blank Suggestion")._r)
+                    suggestion = p.add_run(f" ({node.suggestion})")
+                    suggestion._r.style = self.style("Blank Suggestion").style_id
+                    runs.append(suggestion._r)
                 for r in runs:
                     p._p.remove(r)
                 p._p.append(_ooxml.content_control(node.name, node.name, runs))

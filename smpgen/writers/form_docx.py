@@ -30,7 +30,7 @@ class FormDocxWriter(DocxWriter):
         form, record = self.form, self.form.record
         self.out.add_paragraph(form.instructions)
         table = self.out.add_table(rows=0, cols=2)
-        table.style = self.out.styles["Table Grid"]
+        table.style = self.style("Table Grid")
 
         def row(label: str, height: float | None = None) -> Any:
             cells = table.add_row().cells
