@@ -60,9 +60,11 @@ def render(
     edition: str = DEFAULT_OPTIONS.edition,
     templates: str | Path | None = DEFAULT_OPTIONS.templates,
     force: bool = DEFAULT_OPTIONS.force,
+    packet: bool = False,
 ) -> RenderResult:
     """Render a city's policy into ``out_dir/<profile name>/``; the council edition also
-    writes the removed-comments tracking form and the council executive summary.
+    writes the removed-comments tracking form, the council executive summary and, with
+    ``packet``, the council packet PDF.
 
     Skipped when nothing it depends on changed and its outputs are intact, unless
     ``force``; ``force`` also overwrites files a person edited, keeping a backup."""
@@ -70,9 +72,12 @@ def render(
     if options.edition == "model":
         raise ModelError("the model edition has no city; use render_model() / 'smpgen model'")
     loaded = load_profile(Path(profile), draft=options.draft, templates=options.templates)
-    job = f"render {options.edition} {','.join(options.formats)}" + (" draft" if draft else "")
+    packet = packet and options.edition == "council"
+    job = f"render {options.edition} {','.join(options.formats)}" + (" draft" if draft else "") \
+        + (" packet" if packet else "")
     paths, rendered = _produce(options, options.out_dir / loaded.stem, job, loaded,
-                               lambda: bundle.city_files(loaded, options.edition, options.formats))
+                               lambda: bundle.city_files(loaded, options.edition, options.formats,
+                                                         packet=packet))
     warnings = list(loaded.warnings)
     if options.edition == "council":
         warnings += _council_warnings(loaded)

@@ -54,9 +54,10 @@ def form_files(form: TrackingForm, stem: str, formats: tuple[str, ...]) -> dict[
     return files
 
 
-def city_files(profile: Profile, edition: str, formats: tuple[str, ...]) -> dict[str, bytes]:
-    """What ``smpgen render`` writes: the policy, and for the council edition the form
-    and the executive summary."""
+def city_files(profile: Profile, edition: str, formats: tuple[str, ...], *,
+               packet: bool = False) -> dict[str, bytes]:
+    """What ``smpgen render`` writes: the policy, and for the council edition the form,
+    the executive summary and (with ``packet``) the council packet."""
     policy = policy_document(profile, edition)
     stem = slug(policy.info.title)
     if edition != "council":
@@ -65,7 +66,10 @@ def city_files(profile: Profile, edition: str, formats: tuple[str, ...]) -> dict
     if profile.model.tracking_form:
         files |= form_files(tracking_form(profile), FORM_STEM, formats)
     summary = summary_document(profile, attachments(profile, policy))
-    return files | document_files(summary, SUMMARY_STEM, formats)
+    files |= document_files(summary, SUMMARY_STEM, formats)
+    if packet:
+        files |= packet_files(profile, summary_pdf=files.get(f"{SUMMARY_STEM}.pdf"))
+    return files
 
 
 def attachments(profile: Profile, policy: Document) -> list[str]:
@@ -76,9 +80,9 @@ def attachments(profile: Profile, policy: Document) -> list[str]:
     return [f"Attachment {attachment_letter(i)}: {name}" for i, name in enumerate(names)]
 
 
-def packet_files(profile: Profile) -> dict[str, bytes]:
+def packet_files(profile: Profile, *, summary_pdf: bytes | None = None) -> dict[str, bytes]:
     """The council packet: summary, then the policy and the blank form as attachments,
-    every page footed with the agenda number."""
+    every page footed with the agenda number (``summary_pdf``: one already written)."""
     from .writers.pdf import write_form_pdf, write_pdf
 
     policy = policy_document(profile, "council")
@@ -87,7 +91,7 @@ def packet_files(profile: Profile) -> dict[str, bytes]:
     members: list[Document | TrackingForm] = [policy]
     if profile.model.tracking_form:
         members.append(tracking_form(profile))
-    parts = [Part(summary.info.title, write_pdf(summary))]
+    parts = [Part(summary.info.title, summary_pdf or write_pdf(summary))]
     for i, member in enumerate(members):
         label = f"Attachment {attachment_letter(i)}"
         footer = f"{agenda} | {label}" if agenda else label

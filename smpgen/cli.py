@@ -126,10 +126,12 @@ def validate(obj: dict[str, Any], profiles: tuple[Path, ...], draft: bool) -> No
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for many profiles (default: one per core).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-file lines.")
+@click.option("--packet", is_flag=True,
+              help="Also write the council packet PDF (as 'smpgen packet' does).")
 @click.pass_obj
 def render(obj: dict[str, Any], profiles: tuple[str, ...], formats: tuple[str, ...],
            out_dir: Path, draft: bool, edition: str, force: bool, jobs: int | None,
-           quiet: bool) -> None:
+           quiet: bool, packet: bool) -> None:
     """Render policies, tracking forms and executive summaries to output/<profile>/.
 
     PROFILES are files, folders of .yaml profiles, or glob patterns. With more than one
@@ -139,7 +141,7 @@ def render(obj: dict[str, Any], profiles: tuple[str, ...], formats: tuple[str, .
 
     paths = expand(profiles)
     options = {"formats": formats, "out_dir": out_dir, "draft": draft, "edition": edition,
-               "templates": obj["templates"], "force": force}
+               "templates": obj["templates"], "force": force, "packet": packet}
     if len(paths) == 1 and not Path(profiles[0]).is_dir():
         from .api import render as render_profile
 
