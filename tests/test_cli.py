@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -77,7 +78,7 @@ def test_models_lists_shipped_and_local(tmp_path: Path) -> None:
                          f"({variant.resolve()})")
 
 
-def test_help_and_validate_do_not_import_the_writers() -> None:
+def test_light_commands_do_not_import_the_writers() -> None:
     code = (
         "import sys\n"
         "from smpgen.cli import main\n"
@@ -87,7 +88,9 @@ def test_help_and_validate_do_not_import_the_writers() -> None:
         "heavy = [m for m in ('weasyprint', 'docx') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
-    for args in (["--help"], ["validate", "city_profiles/example-city.yaml"]):
+    init_target = Path(tempfile.mkdtemp()) / "new-city.yaml"
+    for args in (["--help"], ["validate", "city_profiles/example-city.yaml"], ["models"],
+                 ["init", str(init_target), "--name", "X", "--state", "MN"]):
         out = subprocess.run([sys.executable, "-c", code, *args], cwd=REPO, capture_output=True,
                              text=True, check=True).stdout
         assert out.splitlines()[-1] == "HEAVY []", (args, out)

@@ -234,3 +234,13 @@ def test_packet_pdf_is_readable(city: Callable[..., Path]) -> None:
     data = (city("packet") / "council-packet.pdf").read_bytes()
     reader = PdfReader(io.BytesIO(data))
     assert reader.metadata.title == "City of Lakeshore \u2014 Council Executive Summary: Mini Policy"
+
+
+def test_render_with_packet_writes_the_whole_bundle(city: Callable[..., Path]) -> None:
+    folder = city("render", None, "--packet", "--format", "pdf")
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
+        "council-packet.pdf", "executive-summary.pdf", "mini-policy.pdf", "tracking-form.pdf"]
+    packet = PdfReader(folder / "council-packet.pdf")
+    parts = sum(len(PdfReader(folder / n).pages) for n in
+                ("executive-summary.pdf", "mini-policy.pdf", "tracking-form.pdf"))
+    assert len(packet.pages) == parts
