@@ -167,3 +167,14 @@ def test_glyph_table_matches_the_fonts() -> None:
 
     table = (Path(__file__).parent.parent / "smpgen" / "data" / DATA).read_text()
     assert table == build_table(assets_dir() / "fonts"), "rebuild: python -m smpgen.glyphs"
+
+
+def test_a_missing_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import smpgen.writers.pdf as pdf_writer
+    from smpgen.errors import FontError
+
+    monkeypatch.setattr(pdf_writer, "assets_dir", lambda: tmp_path)
+    with pytest.raises(FontError) as raised:
+        pdf_writer.font_css()
+    assert str(raised.value) == (f"the font file {tmp_path / 'fonts' / 'LiberationSerif-Regular.ttf'}"
+                                 " is missing; reinstall smpgen (the PDF embeds only its own fonts)")

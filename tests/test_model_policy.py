@@ -166,3 +166,33 @@ def test_each_examples_form_is_one_page_with_its_categories(name: str, rendered:
               if k.startswith("reason-") and k != "reason-other"]
     profile = smpgen.load(REPO / "city_profiles" / f"{name}.yaml")
     assert labels == profile.values["removal_categories"]
+
+
+def test_policy_form_and_summary_agree(tmp_path: Path) -> None:
+    """The city, coordinator, removal categories, retention period and agenda number are
+    the same in the policy, the tracking form, the executive summary and the packet."""
+    from pypdf import PdfReader
+
+    result = run(["render", "city_profiles/lakeview-mn.yaml", "--packet", "--format", "pdf",
+                  "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    folder = tmp_path / "lakeview-mn"
+    profile = smpgen.load(REPO / "city_profiles" / "lakeview-mn.yaml").values
+
+    def flat(name: str) -> str:
+        return " ".join(" ".join(pdf_pages(folder / name)).split())
+
+    policy, form, summary = (flat(n) for n in ("social-media-policy.pdf", "tracking-form.pdf",
+                                                "executive-summary.pdf"))
+    coordinator = profile["officials"]["coordinator"]
+    retention = profile["records"]["form_retention"]
+    for text in (policy, form, summary):
+        assert "CITY OF LAKEVIEW" in text
+        assert coordinator in text
+    for category in profile["removal_categories"]:
+        assert category in policy and category in form
+    assert retention in policy and retention in form
+    agenda = profile["council"]["agenda_number"]
+    assert f"Agenda item {agenda}" in summary
+    packet = PdfReader(folder / "council-packet.pdf")
+    assert all(f"Agenda item {agenda}" in (page.extract_text() or "") for page in packet.pages)
