@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import Any
 
 from .models import Model
 from .profile import Profile, profile_variables
 from .records import RecordsLaw
-from .text import BlankList, Composite
-from .tree import Blank
+from .text import BlankList, Composite, long_date
+from .tree import Blank, Inline, Text, merge_text
 from .variables import Variable
 
 
@@ -82,3 +83,16 @@ def _derive(values: dict[str, Any], model: Model, law: RecordsLaw | None) -> dic
         values["records_law"] = {"name": law.name, "citation": law.citation,
                                  "state": law.state_name}
     return values
+
+
+def inlines_of(value: Any) -> list[Inline]:
+    """A context value (text, blank, or composite of both) as tree inlines."""
+    if isinstance(value, Composite):
+        return merge_text([n for part in value.parts for n in inlines_of(part)])
+    if isinstance(value, Blank):
+        return [Blank(value.name, value.suggestion)]
+    if isinstance(value, BlankList):
+        return [value.blank]
+    if isinstance(value, dt.date):
+        return [Text(long_date(value))]
+    return [Text(str(value))]

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import cache
 from typing import Any
 
-from .context import model_context, profile_context
+from .context import inlines_of, model_context, profile_context
 from .errors import ModelError
 from .models import Model
 from .numbering import number_sections, references, scheme
 from .parse import parse_blocks, parse_section
 from .profile import Profile, model_provenance
-from .text import BlankList, Composite, TextRenderer, long_date
-from .tree import Blank, Block, Document, DocumentInfo, Inline, Section, Text, merge_text, plain
+from .text import TextRenderer, long_date
+from .tree import Block, Document, DocumentInfo, Inline, Section, Text, plain
 
 
 @cache
@@ -77,19 +76,6 @@ def model_document(model: Model) -> Document:
         provenance=model_provenance(model),
     )
     return _assemble(model, context, info, keep_notes=True, front_note=True)
-
-
-def inlines_of(value: Any) -> list[Inline]:
-    """A context value (text, blank, or composite of both) as tree inlines."""
-    if isinstance(value, Composite):
-        return merge_text([n for part in value.parts for n in inlines_of(part)])
-    if isinstance(value, Blank):
-        return [Blank(value.name, value.suggestion)]
-    if isinstance(value, BlankList):
-        return [value.blank]
-    if isinstance(value, dt.date):
-        return [Text(long_date(value))]
-    return [Text(str(value))]
 
 
 def _assemble(model: Model, context: dict[str, Any], info: DocumentInfo, *,

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .context import profile_context
+from .context import inlines_of, profile_context
 from .errors import ModelError, Problem, ProfileError
 from .profile import Profile, check_values
 from .sourcefile import Loc, SourceFile, dotted, load_yaml
@@ -111,8 +111,6 @@ def _value(context: dict[str, Any], name: str) -> Any:
 
 
 def _text(value: Any) -> str:
-    from .document import inlines_of
-
     return plain(inlines_of(value)) if value is not None else ""
 
 

@@ -154,12 +154,6 @@ def _free_name(path: Path) -> Path:
     return candidate
 
 
-def write_files(folder: Path, files: dict[str, bytes], *, force: bool = False) -> list[Path]:
-    """Write ``files`` into ``folder`` under its lock (no incremental bookkeeping)."""
-    with open_folder(folder) as out:
-        return out.write(files, force=force)
-
-
 def write_new_file(path: Path, data: bytes) -> None:
     """Write one file atomically beside where it goes (for files outside output folders)."""
     part = path.with_name(f".{path.name}.part")
