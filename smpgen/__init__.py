@@ -24,6 +24,7 @@ __all__ = [
     "UserError",
     "__version__",
     "build_document",
+    "current_render",
     "fill_form",
     "list_models",
     "load",
@@ -36,6 +37,7 @@ __all__ = [
 _LAZY = {
     "render": "api", "render_model": "api", "validate": "api", "load": "api",
     "list_models": "api", "build_document": "api", "packet": "api", "fill_form": "api",
+    "current_render": "api",
     "DEFAULT_OPTIONS": "options", "RenderOptions": "options",
 }
 

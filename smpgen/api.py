@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from .errors import ModelError, Problem, ProfileError
 from .form import load_record, tracking_form
 from .models import DEFAULT_MODEL, Model, find_models, get_model, model_digest
 from .options import DEFAULT_OPTIONS, EDITIONS, RenderOptions
-from .outputs import open_folder
+from .outputs import current_outputs, open_folder
 from .profile import Profile, load_profile
 from .sourcefile import load_yaml
 from .summary import missing_council_fields
@@ -71,10 +72,12 @@ def render(
     options = _options(formats, out_dir, draft, edition, templates, force)
     if options.edition == "model":
         raise ModelError("the model edition has no city; use render_model() / 'smpgen model'")
-    loaded = load_profile(Path(profile), draft=options.draft, templates=options.templates)
     packet = packet and options.edition == "council"
-    job = f"render {options.edition} {','.join(options.formats)}" + (" draft" if draft else "") \
-        + (" packet" if packet else "")
+    job = _render_job(options, packet)
+    current = None if options.force else _current(Path(profile), options, job)
+    if current is not None:
+        return RenderResult(current, [], rendered=False)
+    loaded = load_profile(Path(profile), draft=options.draft, templates=options.templates)
     paths, rendered = _produce(options, options.out_dir / loaded.stem, job, loaded,
                                lambda: bundle.city_files(loaded, options.edition, options.formats,
                                                          packet=packet))
@@ -82,6 +85,25 @@ def render(
     if options.edition == "council":
         warnings += _council_warnings(loaded)
     return RenderResult(paths, warnings, rendered)
+
+
+def current_render(
+    profile: str | Path,
+    *,
+    formats: Iterable[str] = DEFAULT_OPTIONS.formats,
+    out_dir: str | Path = DEFAULT_OPTIONS.out_dir,
+    draft: bool = DEFAULT_OPTIONS.draft,
+    edition: str = DEFAULT_OPTIONS.edition,
+    templates: str | Path | None = DEFAULT_OPTIONS.templates,
+    force: bool = DEFAULT_OPTIONS.force,
+    packet: bool = False,
+) -> list[Path] | None:
+    """The files :func:`render` would leave unchanged for these arguments, or None when it
+    would render (quick: the profile is not validated)."""
+    options = _options(formats, out_dir, draft, edition, templates, force)
+    if options.force or options.edition == "model":
+        return None
+    return _current(Path(profile), options, _render_job(options, packet and edition == "council"))
 
 
 def packet(
@@ -174,12 +196,44 @@ def build_document(profile: str | Path, *, edition: str = "council", draft: bool
     return policy_document(load(profile, draft=draft, templates=templates), edition)
 
 
-def _produce(options: RenderOptions, folder: Path, job: str, profile: Profile,
-             build: Callable[[], dict[str, bytes]]) -> tuple[list[Path], bool]:
+def _render_job(options: RenderOptions, packet: bool) -> str:
+    return (f"render {options.edition} {','.join(options.formats)}"
+            + (" draft" if options.draft else "") + (" packet" if packet else ""))
+
+
+def _fingerprint(model: Model, profile_sha256: str, job: str) -> str:
     # Everything a job's output depends on: smpgen itself, the model's files, the
     # profile's bytes and the options.
-    fingerprint = hashlib.sha256("\n".join([
-        __version__, model_digest(profile.model), profile.sha256, job]).encode()).hexdigest()
+    return hashlib.sha256("\n".join([__version__, model_digest(model), profile_sha256,
+                                     job]).encode()).hexdigest()
+
+
+_MODEL_LINE = re.compile(r"^model:[ \t]*([a-z0-9][a-z0-9-]*)[ \t]*(?:#.*)?$", re.M)
+
+
+def _current(path: Path, options: RenderOptions, job: str) -> list[Path] | None:
+    """The outputs of ``job`` if they are already current, found without validating the
+    profile (so a re-run with nothing changed is quick); None when anything differs or
+    cannot be told cheaply."""
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = _MODEL_LINE.search(text)
+    if found is None and re.search(r"^model:", text, re.M):
+        return None
+    try:
+        model = get_model(found.group(1) if found else DEFAULT_MODEL, options.templates)
+    except ModelError:
+        return None
+    fingerprint = _fingerprint(model, hashlib.sha256(raw).hexdigest(), job)
+    return current_outputs(options.out_dir / path.stem, job, fingerprint)
+
+
+def _produce(options: RenderOptions, folder: Path, job: str, profile: Profile,
+             build: Callable[[], dict[str, bytes]]) -> tuple[list[Path], bool]:
+    fingerprint = _fingerprint(profile.model, profile.sha256, job)
     with open_folder(folder) as out:
         if not options.force:
             same = out.unchanged(job, fingerprint)

@@ -55,23 +55,33 @@ def render_many(profiles: list[Path], *, jobs: int | None = None,
                 **options: Any) -> list[BatchItem]:
     """Render every profile with ``jobs`` worker processes (default: one per core);
     ``options`` are :func:`smpgen.render`'s. Results come back in the profiles' order."""
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(profiles)))
+    from .api import current_render
+
     results: dict[Path, BatchItem] = {}
+
+    def finish(item: BatchItem) -> None:
+        results[item.profile] = item
+        if on_done:
+            on_done(item)
+
+    # Profiles whose outputs are current are told apart here, without starting a worker.
+    todo = []
+    for path in profiles:
+        same = current_render(path, **options)
+        if same is None:
+            todo.append(path)
+        else:
+            finish(BatchItem(path, "unchanged", tuple(same), (), _peak()))
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     if workers == 1:
-        for path in profiles:
-            results[path] = _render_one(path, options)
-            if on_done:
-                on_done(results[path])
+        for path in todo:
+            finish(_render_one(path, options))
     else:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = {pool.submit(_render_one, path, options): path for path in profiles}
-            for future in as_completed(futures):
-                item = future.result()
-                results[futures[future]] = item
-                if on_done:
-                    on_done(item)
+            for future in as_completed([pool.submit(_render_one, p, options) for p in todo]):
+                finish(future.result())
     return [results[p] for p in profiles]
 
 

@@ -16,6 +16,8 @@ from .errors import ModelError, Problem, ProfileError
 from .sourcefile import load_yaml
 from .variables import DeclarationError, Variable, parse_group
 
+_FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 DEFAULT_MODEL = "city-social-media"
 """The model a profile uses when it names none."""
 
@@ -123,7 +125,17 @@ def get_model(model_id: str, local_dir: Path | None = Path("templates")) -> Mode
 
 def _declared_id(folder: Path) -> str | None:
     try:
-        raw = yaml.safe_load((folder / MANIFEST).read_text("utf-8"))
+        stamp = (folder / MANIFEST).stat().st_mtime_ns
+    except OSError:
+        return None
+    return _declared_id_at(folder, stamp)
+
+
+@cache
+def _declared_id_at(folder: Path, _stamp: int) -> str | None:
+    # Cached per manifest version: a batch asks once per profile.
+    try:
+        raw = yaml.load((folder / MANIFEST).read_text("utf-8"), Loader=_FastLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
     return str(raw["id"]) if isinstance(raw, dict) and "id" in raw else None

@@ -42,16 +42,25 @@ class OutputFolder:
     path: Path
     """The folder."""
     manifest: dict[str, Any]
-    """What smpgen wrote here before: ``files`` (name to SHA-256) and ``jobs``."""
+    """What smpgen wrote here before: ``files`` (name to SHA-256), ``stat`` (name to size
+    and modification time) and ``jobs`` (name to input fingerprint and files)."""
+
+    def intact(self, name: str) -> bool:
+        """Whether ``name`` is exactly what smpgen last wrote. A file whose size and
+        modification time are as recorded is taken as intact without being hashed again
+        (as make and git do); any other is hashed."""
+        target = self.path / name
+        try:
+            info = target.stat()
+        except OSError:
+            return False
+        if self.manifest["stat"].get(name) == [info.st_size, info.st_mtime_ns]:
+            return True
+        return bool(sha256(target.read_bytes()) == self.manifest["files"].get(name))
 
     def edited(self, names: list[str]) -> list[Path]:
         """Files among ``names`` that exist but differ from what smpgen last wrote."""
-        out = []
-        for name in names:
-            target = self.path / name
-            if target.exists() and sha256(target.read_bytes()) != self.manifest["files"].get(name):
-                out.append(target)
-        return out
+        return [self.path / n for n in names if (self.path / n).exists() and not self.intact(n)]
 
     def unchanged(self, job: str, fingerprint: str) -> list[Path] | None:
         """The files of ``job`` if its inputs are the same and its outputs intact, else None."""
@@ -59,10 +68,8 @@ class OutputFolder:
         if not entry or entry["inputs"] != fingerprint:
             return None
         names = entry["files"]
-        for name in names:
-            target = self.path / name
-            if not target.exists() or sha256(target.read_bytes()) != self.manifest["files"].get(name):
-                return None
+        if not all(self.intact(name) for name in names):
+            return None
         return [self.path / n for n in names]
 
     def write(self, files: dict[str, bytes], *, force: bool = False, job: str | None = None,
@@ -83,7 +90,9 @@ class OutputFolder:
         written = []
         for name, data in files.items():
             _atomic_write(tmp, self.path / name, data)
+            info = (self.path / name).stat()
             self.manifest["files"][name] = sha256(data)
+            self.manifest["stat"][name] = [info.st_size, info.st_mtime_ns]
             written.append(self.path / name)
         if job is not None and fingerprint is not None:
             self.manifest["jobs"][job] = {"inputs": fingerprint, "files": list(files)}
@@ -120,15 +129,22 @@ def open_folder(path: Path) -> Iterator[OutputFolder]:
             shutil.rmtree(created[-1], ignore_errors=True)
 
 
+def current_outputs(path: Path, job: str, fingerprint: str) -> list[Path] | None:
+    """Read-only, without the lock: the files of ``job`` in ``path`` if they are current."""
+    if not (path / MANIFEST).exists():
+        return None
+    return OutputFolder(path, _read_manifest(path)).unchanged(job, fingerprint)
+
+
 def _read_manifest(path: Path) -> dict[str, Any]:
     try:
         data = json.loads((path / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError):
-        return {"files": {}, "jobs": {}}
+        data = {}
     if not isinstance(data, dict):
-        return {"files": {}, "jobs": {}}
-    data.setdefault("files", {})
-    data.setdefault("jobs", {})
+        data = {}
+    for key in ("files", "stat", "jobs"):
+        data.setdefault(key, {})
     return data
 
 

@@ -68,3 +68,21 @@ def test_no_progress_bar_when_not_a_terminal(tmp_path: Path) -> None:
     assert "Rendering" not in proc.stderr  # the progress bar's label
     assert all(": warning: " in line for line in proc.stderr.splitlines())
     assert proc.stdout == "rendered 2, unchanged 0, failed 0\n"
+
+
+def test_a_rerun_starts_no_worker_for_unchanged_profiles(tmp_path: Path) -> None:
+    """Unchanged profiles are told apart in the main process, without validation."""
+    import smpgen
+    from smpgen.batch import render_many
+
+    folder = make_folder(tmp_path, 2, bad=False)
+    paths = sorted(folder.iterdir())
+    options = {"templates": TEST_MODELS, "out_dir": tmp_path / "o", "formats": ("html",)}
+    first = render_many(paths, jobs=2, **options)
+    assert [i.status for i in first] == ["rendered", "rendered"]
+    assert smpgen.current_render(paths[0], **options) is not None
+    again = render_many(paths, jobs=2, **options)
+    assert [i.status for i in again] == ["unchanged", "unchanged"]
+    assert [i.paths for i in again] == [i.paths for i in first]
+    # A different option is a different job.
+    assert smpgen.current_render(paths[0], **{**options, "formats": ("pdf",)}) is None
