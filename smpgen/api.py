@@ -16,7 +16,6 @@ from .models import DEFAULT_MODEL, Model, find_models, get_model, model_digest
 from .options import DEFAULT_OPTIONS, EDITIONS, RenderOptions
 from .outputs import current_outputs, open_folder
 from .profile import Profile, load_profile
-from .sourcefile import load_yaml
 from .summary import missing_council_fields
 from .tree import Document
 from .version import __version__
@@ -243,8 +242,7 @@ def _produce(options: RenderOptions, folder: Path, job: str, profile: Profile,
 
 
 def _council_warnings(profile: Profile) -> list[Problem]:
-    source = load_yaml(profile.path)
-    return [Problem(profile.path, source.line_of(loc), ".".join(map(str, loc)),
+    return [Problem(profile.path, profile.line_of(loc), ".".join(map(str, loc)),
                     "not given; the executive summary shows a blank")
             for loc in missing_council_fields(profile)]
 

@@ -20,7 +20,7 @@ from .fields import describe, group_model
 from .glyphs import missing_glyphs
 from .models import DEFAULT_MODEL, Model, get_model
 from .records import RecordsLaw, records_laws
-from .sourcefile import Loc, SourceFile, dotted, load_yaml
+from .sourcefile import Loc, SourceFile, dotted, load_yaml, nearest_line
 from .variables import Variable, parse_group
 from .version import __version__
 
@@ -43,6 +43,12 @@ class Profile:
     """Located things to confirm that do not stop a render."""
     records_law: RecordsLaw
     """The state's public records law."""
+    lines: dict[Loc, int]
+    """The line of each key in the file, for warnings found later."""
+
+    def line_of(self, loc: Loc) -> int:
+        """The line of ``loc``, or of its nearest parent in the file."""
+        return nearest_line(self.lines, loc)
 
     @property
     def adopted(self) -> bool:
@@ -124,6 +130,7 @@ def load_profile(path: Path, *, draft: bool = False,
         missing=tuple(missing),
         warnings=tuple(warnings),
         records_law=law or _blank_law(),
+        lines=source.lines,
     )
 
 

@@ -31,11 +31,16 @@ class SourceFile:
 
     def line_of(self, loc: Loc) -> int:
         """The line of ``loc``, or of its nearest parent that has one."""
-        while loc:
-            if loc in self.lines:
-                return self.lines[loc]
-            loc = loc[:-1]
-        return 1
+        return nearest_line(self.lines, loc)
+
+
+def nearest_line(lines: dict[Loc, int], loc: Loc) -> int:
+    """The line of ``loc`` in ``lines``, or of its nearest parent that has one (else 1)."""
+    while loc:
+        if loc in lines:
+            return lines[loc]
+        loc = loc[:-1]
+    return 1
 
 
 class _Loader(yaml.SafeLoader):
