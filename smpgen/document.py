@@ -54,6 +54,7 @@ def policy_document(profile: Profile, edition: str = "council") -> Document:
         provenance=profile.provenance,
     )
     info.subject = f"{info.title} of the {plain(info.jurisdiction)}"
+    context["edition"] = edition
     return _assemble(profile.model, context, info, keep_notes=edition == "annotated",
                      front_note=edition == "annotated")
 
@@ -75,6 +76,7 @@ def model_document(model: Model) -> Document:
         subject=f"Model {model.title.lower()} for cities to adapt",
         provenance=model_provenance(model),
     )
+    context["edition"] = "model"
     return _assemble(model, context, info, keep_notes=True, front_note=True)
 
 
