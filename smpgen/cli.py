@@ -14,8 +14,7 @@ import click
 
 from .errors import Problem, SmpgenError
 from .version import __version__
-
-FORMAT_NAMES = ("docx", "pdf", "html")
+from .writers import FORMATS as FORMAT_NAMES
 
 
 class _Cli(click.Group):
