@@ -96,3 +96,11 @@ def inlines_of(value: Any) -> list[Inline]:
     if isinstance(value, dt.date):
         return [Text(long_date(value))]
     return [Text(str(value))]
+
+
+def lookup(context: dict[str, Any], dotted: str) -> Any:
+    """The context value at a dotted name such as ``officials.coordinator``."""
+    value: Any = context
+    for part in dotted.split("."):
+        value = value[part]
+    return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from .context import inlines_of, model_context, profile_context
+from .context import inlines_of, lookup, model_context, profile_context
 from .errors import ModelError
 from .models import Model
 from .numbering import number_sections, references, scheme
@@ -89,7 +89,7 @@ def _assemble(model: Model, context: dict[str, Any], info: DocumentInfo, *,
         front = parse_blocks(rendered, keep_notes=True, where=str(model.path / model.front_note))
     sections: list[Section] = []
     for spec in model.sections:
-        if spec.include_if and not _lookup(context, spec.include_if):
+        if spec.include_if and not lookup(context, spec.include_if):
             continue
         rendered = renderer.render(spec.source, context)
         sections.append(parse_section(rendered, spec.id, [Text(spec.title)],
@@ -103,10 +103,3 @@ def _assemble(model: Model, context: dict[str, Any], info: DocumentInfo, *,
                                  f"section {target!r}, which is not in this policy (unknown id, "
                                  "or an optional section that is switched off)")
     return doc
-
-
-def _lookup(context: dict[str, Any], dotted: str) -> Any:
-    value: Any = context
-    for part in dotted.split("."):
-        value = value[part]
-    return value

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .context import inlines_of, profile_context
+from .context import inlines_of, lookup, profile_context
 from .errors import ModelError, Problem, ProfileError
 from .profile import Profile, check_values
 from .sourcefile import Loc, SourceFile, dotted, load_yaml
@@ -89,25 +89,18 @@ def tracking_form(profile: Profile) -> TrackingForm:
     if not spec:
         raise ModelError(f"model {profile.model.id} has no tracking_form in model.yaml")
     context = profile_context(profile)
-    accounts = [_account_label(a) for a in _value(context, spec["accounts"]) or []]
+    accounts = [_account_label(a) for a in lookup(context, spec["accounts"]) or []]
     return TrackingForm(
         jurisdiction=f"{context['city']['kind']} of {_text(context['city']['name'])}",
         accounts=accounts,
-        categories=[_text(c) for c in _value(context, spec["categories"]) or []],
-        coordinator=_text(_value(context, spec["coordinator"])),
-        retention=_text(_value(context, spec["retention"])),
+        categories=[_text(c) for c in lookup(context, spec["categories"]) or []],
+        coordinator=_text(lookup(context, spec["coordinator"])),
+        retention=_text(lookup(context, spec["retention"])),
         draft=not profile.adopted,
         language=profile.values["document"]["language"],
         date=profile.date,
         provenance=profile.provenance,
     )
-
-
-def _value(context: dict[str, Any], name: str) -> Any:
-    value: Any = context
-    for part in name.split("."):
-        value = value[part]
-    return value
 
 
 def _text(value: Any) -> str:

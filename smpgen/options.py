@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .writers import FORMATS
@@ -28,10 +28,6 @@ class RenderOptions:
     force: bool = False
     """Render even when nothing changed, and overwrite files a person edited (keeping a
     backup of each)."""
-
-    def but(self, **changes: object) -> RenderOptions:
-        """A copy with ``changes``."""
-        return replace(self, **changes)  # type: ignore[arg-type]
 
 
 DEFAULT_OPTIONS = RenderOptions()
