@@ -61,10 +61,12 @@ def render(
     templates: str | Path | None = DEFAULT_OPTIONS.templates,
     force: bool = DEFAULT_OPTIONS.force,
     packet: bool = False,
+    jobs: int = 1,
 ) -> RenderResult:
     """Render a city's policy into ``out_dir/<profile name>/``; the council edition also
     writes the removed-comments tracking form, the council executive summary and, with
-    ``packet``, the council packet PDF.
+    ``packet``, the council packet PDF. With ``jobs`` above 1 the PDFs are made in a
+    forked process while this one makes the other formats.
 
     Skipped when nothing it depends on changed and its outputs are intact, unless
     ``force``; ``force`` also overwrites files a person edited, keeping a backup."""
@@ -79,7 +81,7 @@ def render(
     loaded = load_profile(Path(profile), draft=options.draft, templates=options.templates)
     paths, rendered = _produce(options, options.out_dir / loaded.stem, job, loaded,
                                lambda: bundle.city_files(loaded, options.edition, options.formats,
-                                                         packet=packet))
+                                                         packet=packet, jobs=jobs))
     warnings = list(loaded.warnings)
     if options.edition == "council":
         warnings += _council_warnings(loaded)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import re
 
 from .document import policy_document
 from .form import TrackingForm, tracking_form
-from .packet import Part, attachment_letter, join
+from .parallel import run_all
 from .profile import Profile
 from .summary import agenda_label, summary_document
 from .tree import Document, plain
@@ -22,8 +22,9 @@ def slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "policy"
 
 
-def document_files(doc: Document, stem: str, formats: tuple[str, ...]) -> dict[str, bytes]:
-    """``doc`` in each of ``formats``, by file name."""
+def document_files(doc: Document, stem: str, formats: tuple[str, ...], *,
+                   pdf: bytes | None = None) -> dict[str, bytes]:
+    """``doc`` in each of ``formats``, by file name (``pdf``: its PDF, already made)."""
     files: dict[str, bytes] = {}
     if "docx" in formats:
         from .writers.docx import write_docx
@@ -32,7 +33,7 @@ def document_files(doc: Document, stem: str, formats: tuple[str, ...]) -> dict[s
     if "pdf" in formats:
         from .writers.pdf import write_pdf
 
-        files[f"{stem}.pdf"] = write_pdf(doc)
+        files[f"{stem}.pdf"] = write_pdf(doc) if pdf is None else pdf
     if "html" in formats:
         from .writers.html import write_html
 
@@ -40,8 +41,9 @@ def document_files(doc: Document, stem: str, formats: tuple[str, ...]) -> dict[s
     return files
 
 
-def form_files(form: TrackingForm, stem: str, formats: tuple[str, ...]) -> dict[str, bytes]:
-    """The tracking form as DOCX and/or fillable PDF, by file name."""
+def form_files(form: TrackingForm, stem: str, formats: tuple[str, ...], *,
+               pdf: bytes | None = None) -> dict[str, bytes]:
+    """The tracking form as DOCX and/or fillable PDF, by file name (``pdf``: already made)."""
     files: dict[str, bytes] = {}
     if "docx" in formats:
         from .writers.form_docx import write_form_docx
@@ -50,26 +52,77 @@ def form_files(form: TrackingForm, stem: str, formats: tuple[str, ...]) -> dict[
     if "pdf" in formats:
         from .writers.pdf import write_form_pdf
 
-        files[f"{stem}.pdf"] = write_form_pdf(form)
+        files[f"{stem}.pdf"] = write_form_pdf(form) if pdf is None else pdf
     return files
 
 
 def city_files(profile: Profile, edition: str, formats: tuple[str, ...], *,
-               packet: bool = False) -> dict[str, bytes]:
+               packet: bool = False, jobs: int = 1) -> dict[str, bytes]:
     """What ``smpgen render`` writes: the policy, and for the council edition the form,
-    the executive summary and (with ``packet``) the council packet."""
+    the executive summary and (with ``packet``) the council packet.
+
+    The PDFs are made in one task and the other formats in another, run side by side
+    with ``jobs`` above 1. With ``packet``, each PDF is laid out once: the policy's and
+    the form's pages carry the packet's footer label, which their own files leave out."""
     policy = policy_document(profile, edition)
     stem = slug(policy.info.title)
+    pdfs = tuple(f for f in formats if f == "pdf")
+    others = tuple(f for f in formats if f != "pdf")
     if edition != "council":
-        return document_files(policy, f"{stem}-{edition}", formats)
-    files = document_files(policy, stem, formats)
-    if profile.model.tracking_form:
-        files |= form_files(tracking_form(profile), FORM_STEM, formats)
+        stem = f"{stem}-{edition}"
+        tasks = [lambda: document_files(policy, stem, pdfs),
+                 lambda: document_files(policy, stem, others)]
+        return _in_order(run_all(tasks, jobs=jobs), [stem])
+    form = tracking_form(profile) if profile.model.tracking_form else None
     summary = summary_document(profile, attachments(profile, policy))
-    files |= document_files(summary, SUMMARY_STEM, formats)
+
+    def rest(chosen: tuple[str, ...]) -> dict[str, bytes]:
+        files = document_files(summary, SUMMARY_STEM, chosen)
+        return files | (form_files(form, FORM_STEM, chosen) if form is not None else {})
+
     if packet:
-        files |= packet_files(profile, summary_pdf=files.get(f"{SUMMARY_STEM}.pdf"))
+        tasks = [lambda: _packet_pdfs(profile, policy, stem, form, summary, own=bool(pdfs)),
+                 lambda: document_files(policy, stem, others) | rest(others)]
+    else:
+        # The policy's PDF takes about as long as all the rest together.
+        tasks = [lambda: document_files(policy, stem, pdfs),
+                 lambda: document_files(policy, stem, others) | rest(formats)]
+    return _in_order(run_all(tasks, jobs=jobs), [stem, FORM_STEM, SUMMARY_STEM])
+
+
+def _packet_pdfs(profile: Profile, policy: Document, stem: str, form: TrackingForm | None,
+                 summary: Document, *, own: bool) -> dict[str, bytes]:
+    """The council packet and (with ``own``) each part's own PDF, from one layout each."""
+    from .writers.pdf import LaidOut, lay_out_document, lay_out_form, to_pdf, write_packet
+
+    files: dict[str, bytes] = {}
+    laid = lay_out_document(_labelled(policy, packet_label(profile, 0)))
+    parts: list[tuple[str, LaidOut]] = [(f"{attachment_name(0)}: {policy.info.title}", laid)]
+    if own:
+        files[f"{stem}.pdf"] = to_pdf(laid, footer_label=False)
+    if form is not None:
+        laid = lay_out_form(dataclasses.replace(form, footer_label=packet_label(profile, 1)))
+        parts.append((f"{attachment_name(1)}: {form.title}", laid))
+        if own:
+            files[f"{FORM_STEM}.pdf"] = to_pdf(laid, footer_label=False)
+    laid = lay_out_document(summary)  # footed with the agenda item in both
+    if own:
+        files[f"{SUMMARY_STEM}.pdf"] = to_pdf(laid)
+    title = f"{plain(policy.info.jurisdiction)} \u2014 {summary.info.title}: {policy.info.title}"
+    files[PACKET_NAME] = write_packet([(summary.info.title, laid), *parts], title=title)
     return files
+
+
+def _in_order(parts: list[dict[str, bytes]], stems: list[str]) -> dict[str, bytes]:
+    """The files of every part, document by document, each in DOCX, PDF, HTML order."""
+    files = {name: data for part in parts for name, data in part.items()}
+
+    def key(name: str) -> tuple[int, int]:
+        base, _, ext = name.rpartition(".")
+        return ((stems.index(base) if base in stems else len(stems)),
+                ("docx", "pdf", "html").index(ext) if ext in ("docx", "pdf", "html") else 3)
+
+    return {name: files[name] for name in sorted(files, key=key)}
 
 
 def attachments(profile: Profile, policy: Document) -> list[str]:
@@ -77,30 +130,26 @@ def attachments(profile: Profile, policy: Document) -> list[str]:
     names = [policy.info.title + (" (draft)" if policy.info.draft else "")]
     if profile.model.tracking_form:
         names.append("Removed Comment Tracking Form")
-    return [f"Attachment {attachment_letter(i)}: {name}" for i, name in enumerate(names)]
+    return [f"{attachment_name(i)}: {name}" for i, name in enumerate(names)]
 
 
-def packet_files(profile: Profile, *, summary_pdf: bytes | None = None) -> dict[str, bytes]:
-    """The council packet: summary, then the policy and the blank form as attachments,
-    every page footed with the agenda number (``summary_pdf``: one already written)."""
-    from .writers.pdf import write_form_pdf, write_pdf
+def attachment_name(index: int) -> str:
+    """``Attachment A`` for the first attachment, ``Attachment B`` for the second, ..."""
+    return f"Attachment {chr(ord('A') + index)}"
 
-    policy = policy_document(profile, "council")
-    summary = summary_document(profile, attachments(profile, policy))
+
+def packet_label(profile: Profile, index: int) -> str:
+    """The footer label of attachment ``index``'s pages, e.g. ``Agenda item 6.e. |
+    Attachment A``."""
     agenda = agenda_label(profile)
-    members: list[Document | TrackingForm] = [policy]
-    if profile.model.tracking_form:
-        members.append(tracking_form(profile))
-    parts = [Part(summary.info.title, summary_pdf or write_pdf(summary))]
-    for i, member in enumerate(members):
-        label = f"Attachment {attachment_letter(i)}"
-        footer = f"{agenda} | {label}" if agenda else label
-        if isinstance(member, Document):
-            member.info.footer_label = footer
-            parts.append(Part(f"{label}: {member.info.title}", write_pdf(member)))
-        else:
-            member.footer_label = footer
-            parts.append(Part(f"{label}: {member.title}", write_form_pdf(member)))
-    title = f"{plain(policy.info.jurisdiction)} \u2014 {summary.info.title}: {policy.info.title}"
-    identifier = hashlib.sha256(b"".join(p.pdf for p in parts)).hexdigest()[:32].encode()
-    return {PACKET_NAME: join(parts, title=title, identifier=identifier)}
+    return f"{agenda} | {attachment_name(index)}" if agenda else attachment_name(index)
+
+
+def packet_files(profile: Profile) -> dict[str, bytes]:
+    """The council packet alone: summary, then the policy and the blank form as
+    attachments, every page footed with the agenda number."""
+    return city_files(profile, "council", (), packet=True)
+
+
+def _labelled(doc: Document, label: str) -> Document:
+    return dataclasses.replace(doc, info=dataclasses.replace(doc.info, footer_label=label))

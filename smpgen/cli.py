@@ -6,6 +6,7 @@ that need them, so ``smpgen --help`` starts fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,8 @@ def validate(obj: dict[str, Any], profiles: tuple[Path, ...], draft: bool) -> No
               show_default=True, help="annotated adds a drafter's note after each section.")
 @force_option
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for many profiles (default: one per core).")
+              help="Worker processes for many profiles, or for one profile's PDFs beside "
+                   "its other files (default: one per core).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-file lines.")
 @click.option("--packet", is_flag=True,
               help="Also write the council packet PDF (as 'smpgen packet' does).")
@@ -144,7 +146,7 @@ def render(obj: dict[str, Any], profiles: tuple[str, ...], formats: tuple[str, .
     if len(paths) == 1 and not Path(profiles[0]).is_dir():
         from .api import render as render_profile
 
-        result = render_profile(paths[0], **options)
+        result = render_profile(paths[0], jobs=jobs or os.cpu_count() or 1, **options)
         if not quiet:
             _report(result)
         else:

@@ -47,6 +47,9 @@ class ProfileError(UserError):
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
 
+    def __reduce__(self) -> tuple[type[ProfileError], tuple[list[Problem]]]:
+        return (ProfileError, (self.problems,))  # so a worker process can send it back
+
     def format(self) -> str:
         count = len(self.problems)
         files = sorted({str(p.path) for p in self.problems})

@@ -116,8 +116,10 @@ def open_folder(path: Path) -> Iterator[OutputFolder]:
     try:
         with lock:
             try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+                # A POSIX record lock belongs to this process alone: a forked helper does
+                # not inherit it, so a killed render never leaves the folder locked.
+                fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except (BlockingIOError, PermissionError):
                 raise OutputError(f"another smpgen is writing to {path}; wait for it to "
                                   "finish and run this again") from None
             shutil.rmtree(path / TMP, ignore_errors=True)

@@ -86,3 +86,43 @@ def test_a_rerun_starts_no_worker_for_unchanged_profiles(tmp_path: Path) -> None
     assert [i.paths for i in again] == [i.paths for i in first]
     # A different option is a different job.
     assert smpgen.current_render(paths[0], **{**options, "formats": ("pdf",)}) is None
+
+
+def test_run_all_returns_in_order_and_raises_a_forked_tasks_error() -> None:
+    import os
+
+    import pytest
+
+    from smpgen.errors import Problem, ProfileError, SmpgenError
+    from smpgen.parallel import run_all
+
+    parent = os.getpid()
+    assert run_all([lambda: 1, lambda: os.getpid() != parent, lambda: 3], jobs=2) == [1, True, 3]
+    assert run_all([lambda: os.getpid(), lambda: os.getpid()], jobs=1) == [parent, parent]
+    problem = Problem(Path("p.yaml"), 3, "city.name", "is required")
+
+    def bad() -> None:
+        raise ProfileError([problem])
+
+    with pytest.raises(ProfileError) as caught:
+        run_all([lambda: None, bad], jobs=2)
+    assert caught.value.problems == [problem]  # rebuilt whole, not as a string
+    with pytest.raises(SmpgenError, match="ended without a result"):
+        run_all([lambda: None, lambda: os._exit(3)], jobs=2)
+
+
+def test_one_profile_on_two_cores_writes_the_same_bytes(tmp_path: Path) -> None:
+    profile = tmp_path / "town.yaml"
+    council = {"meeting_date": "2026-12-01", "agenda_number": "4.a.", "approved_by": "JL",
+               "prepared_by": [{"name": "Jordan Lee", "title": "Clerk"}]}
+    profile.write_text(yaml.safe_dump(dict(PROFILE, council=council)))
+    outputs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        result = run(["--templates", str(TEST_MODELS), "render", str(profile), "--packet",
+                      "--jobs", jobs, "--out", str(out)])
+        assert result.exit_code == 0, result.stderr
+        outputs[jobs] = {p.name: p.read_bytes() for p in (out / "town").iterdir()
+                         if not p.name.startswith(".")}
+    assert len(outputs["1"]) == 9
+    assert outputs["1"] == outputs["2"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import signal
@@ -83,9 +82,16 @@ def test_a_second_writer_gets_a_clear_message(setup: Callable[..., object],
                                               tmp_path: Path) -> None:
     folder = tmp_path / "out" / "city"
     folder.mkdir(parents=True)
-    with open(folder / ".smpgen.lock", "a+b") as held:
-        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a+b'); "
+         "fcntl.lockf(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
+         str(folder / ".smpgen.lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         result = setup()
+    finally:
+        holder.kill()
+        holder.communicate()
     assert result.exit_code == 2
     assert result.stderr == (f"Error: another smpgen is writing to {folder}; wait for it to "
                              "finish and run this again\n")

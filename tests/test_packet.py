@@ -244,3 +244,41 @@ def test_render_with_packet_writes_the_whole_bundle(city: Callable[..., Path]) -
     parts = sum(len(PdfReader(folder / n).pages) for n in
                 ("executive-summary.pdf", "mini-policy.pdf", "tracking-form.pdf"))
     assert len(packet.pages) == parts
+
+
+def test_packet_is_tagged_and_its_links_stay_in_their_part(city: Callable[..., Path]) -> None:
+    folder = city("packet")
+    reader = PdfReader(folder / "council-packet.pdf")
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    assert root["/Lang"] == "en-US"
+    names = reader.named_destinations
+    starts = [reader.get_destination_page_number(o) for o in reader.outline
+              if not isinstance(o, list)]
+    links = [(i, str(a.get_object()["/Dest"])) for i, page in enumerate(reader.pages)
+             for a in page.get("/Annots") or [] if "/Dest" in a.get_object()]
+    assert links
+    for page, target in links:
+        part = sum(page >= s for s in starts)
+        assert target.startswith(f"part{part}-")
+        assert sum(reader.get_destination_page_number(names[target]) >= s
+                   for s in starts) == part
+
+
+def test_render_packet_keeps_the_label_off_the_parts_own_files(
+        city: Callable[..., Path]) -> None:
+    folder = city("render", None, "--packet")
+    for name in ("mini-policy.pdf", "tracking-form.pdf"):
+        assert not any("Attachment" in p for p in pdf_pages(folder / name)), name
+    assert all("Agenda item 6.e." in p for p in pdf_pages(folder / "executive-summary.pdf"))
+    footers = [p for p in pdf_pages(folder / "council-packet.pdf") if "| Attachment" in p]
+    assert len(footers) == len(pdf_pages(folder / "mini-policy.pdf")) + 1
+
+
+def test_footer_label_is_quoted_for_css() -> None:
+    from smpgen.writers.html import footer_css
+
+    css = footer_css('Item 6"e\\ </style>')
+    assert "</style>" not in css and '6"e' not in css
+    assert css == '@page { @bottom-left { content: "Item 6\\22 e\\5c  \\3c /style\\3e "; } }\n'
+    assert footer_css("") == ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from ..form import OTHER, TrackingForm, field_value
-from .html import head_meta, stylesheet
+from .html import footer_css, head_meta, stylesheet
 
 TEXT_FIELDS = (
     ("posted", "Date of original post"),
@@ -84,18 +84,17 @@ def write_form_html(form: TrackingForm, *, extra_css: str = "") -> str:
             area("other_information", "Other pertinent information", "medium"),
             text("received", f"Date received by the {form.coordinator}")]
     watermark = '<div class="watermark" aria-hidden="true">DRAFT</div>\n' if form.draft else ""
-    footer = (f'<p class="footer-label" aria-hidden="true">{escape(form.footer_label)}</p>\n'
-              if form.footer_label else "")
     meta = head_meta(form.instructions, form.date, form.provenance)
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{escape(form.language)}">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{escape(form.jurisdiction)} \u2014 {escape(form.title)}</title>\n{meta}"
-        f"<style>\n{stylesheet('policy.css')}{stylesheet('form.css')}{extra_css}</style>\n"
+        f"<style>\n{stylesheet('policy.css')}{stylesheet('form.css')}"
+        f"{footer_css(form.footer_label)}{extra_css}</style>\n"
         f'</head>\n<body class="form{" draft" if form.draft else ""}">\n{watermark}'
         '<header class="title-block">\n'
         f'<p class="jurisdiction">{escape(form.jurisdiction)}</p>\n'
-        f'<h1 class="doc-title">{escape(form.title)}</h1>\n</header>\n{footer}'
+        f'<h1 class="doc-title">{escape(form.title)}</h1>\n</header>\n'
         f'<main>\n<p class="form-intro">{escape(form.instructions)}</p>\n'
         f'<form><table class="form">\n{"".join(rows)}</table></form>\n'
         f'<p class="retention">{escape(form.retention_statement)}</p>\n'

@@ -38,6 +38,16 @@ def head_meta(description: str, date: dt.date | None, provenance: dict[str, str]
     return "".join(f'<meta name="{escape(k)}" content="{escape(v)}">\n' for k, v in items)
 
 
+def footer_css(label: str) -> str:
+    """The ``@page`` rule that prints ``label`` at the left of every page's footer (the
+    packet's ``Agenda item 6.e. | Attachment A``); empty for no label."""
+    if not label:
+        return ""
+    quoted = "".join(f"\\{ord(ch):x} " if ch in '"\\<>&' or ord(ch) < 0x20 else ch
+                     for ch in label)
+    return f'@page {{ @bottom-left {{ content: "{quoted}"; }} }}\n'
+
+
 def stylesheet(name: str) -> str:
     """A CSS file from the package's assets."""
     return (resources.files("smpgen") / "assets" / name).read_text("utf-8")
@@ -62,7 +72,8 @@ class HTMLWriter:
             "<!DOCTYPE html>\n",
             f'<html lang="{escape(info.language)}">\n<head>\n<meta charset="utf-8">\n',
             f"<title>{escape(title)}</title>\n{meta}",
-            f"<style>\n{stylesheet('policy.css')}{self.extra_css}</style>\n</head>\n",
+            f"<style>\n{stylesheet('policy.css')}{footer_css(info.footer_label)}{self.extra_css}"
+            "</style>\n</head>\n",
             f'<body class="{" ".join(classes)}">\n',
         ]
         if info.draft:
@@ -94,8 +105,6 @@ class HTMLWriter:
             caption = f"<caption>{escape(info.table_caption)}</caption>" if info.table_caption else ""
             out.append(f'<table class="details">{caption}{cells}</table>\n')
         out.append("</header>\n")
-        if info.footer_label:
-            out.append(f'<p class="footer-label" aria-hidden="true">{escape(info.footer_label)}</p>\n')
         return "".join(out)
 
     # Blocks -------------------------------------------------------------------------

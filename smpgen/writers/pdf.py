@@ -6,11 +6,13 @@ profile or model can make it read a local file or open a connection.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import re
 import sys
 import tempfile
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,9 @@ from ..form import TrackingForm
 from ..tree import Document
 from .form_html import write_form_html
 from .html import HTMLWriter
+
+PDF_VARIANT = "pdf/ua-1"
+"""Tagged PDF for screen readers: the council packet is published."""
 
 FONT_FILES = {
     ("Smpgen Serif", "normal", "normal"): "LiberationSerif-Regular.ttf",
@@ -91,35 +96,131 @@ def _only_own_fonts() -> None:
     os.environ["FONTCONFIG_FILE"] = str(conf)
 
 
-def html_to_pdf(html: str, *, forms: bool = False, finisher: Any = None) -> bytes:
-    """Lay out ``html`` (which must already carry :func:`font_css`) as a tagged PDF."""
+@dataclass(frozen=True, slots=True)
+class LaidOut:
+    """A document laid out by WeasyPrint once, to be written as one or more PDFs (its own
+    file, and its pages inside the council packet) without laying it out again."""
+
+    document: Any
+    """The :class:`weasyprint.Document`."""
+    html: str
+    """The HTML it came from (its digest names the PDF)."""
+    forms: bool
+    """True when it holds fillable fields."""
+
+
+def lay_out(html: str, *, forms: bool = False) -> LaidOut:
+    """Lay out ``html`` (which must already carry :func:`font_css`) for a tagged PDF."""
     _only_own_fonts()
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    document = HTML(string=html, base_url=assets_dir().as_uri() + "/",
+                    url_fetcher=_fetcher()).render(font_config=FontConfiguration(),
+                                                   pdf_variant=PDF_VARIANT, pdf_forms=forms)
+    return LaidOut(document, html, forms)
+
+
+def to_pdf(laid: LaidOut, *, footer_label: bool = True) -> bytes:
+    """The PDF of a laid-out document; ``footer_label=False`` leaves out the footer's
+    left-hand label (the packet's ``Agenda item | Attachment``) from every page."""
+    document = laid.document if footer_label else _without_footer_label(laid.document)
     # The identifier comes from the content, so equal input gives equal bytes.
-    identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-    pdf: bytes = HTML(string=html, base_url=assets_dir().as_uri() + "/",
-                      url_fetcher=_fetcher()).write_pdf(
-        font_config=FontConfiguration(),
-        pdf_variant="pdf/ua-1",
-        pdf_identifier=identifier,
-        pdf_forms=forms,
-        custom_metadata=True,
-        finisher=finisher,
-    )
-    return pdf
+    identifier = _digest(laid.html, str(footer_label))
+    return _write(document, identifier, forms=laid.forms)
+
+
+def html_to_pdf(html: str, *, forms: bool = False) -> bytes:
+    """Lay out ``html`` and write it as a tagged PDF."""
+    return to_pdf(lay_out(html, forms=forms))
+
+
+def lay_out_document(doc: Document) -> LaidOut:
+    """``doc`` laid out for the PDF."""
+    return lay_out(HTMLWriter(doc, extra_css=font_css()).write())
+
+
+def lay_out_form(form: TrackingForm) -> LaidOut:
+    """The tracking form laid out as a fillable PDF (AcroForm fields)."""
+    return lay_out(write_form_html(form, extra_css=font_css()), forms=True)
 
 
 def write_pdf(doc: Document) -> bytes:
     """The tagged (PDF/UA-1) PDF for ``doc``."""
-    return html_to_pdf(HTMLWriter(doc, extra_css=font_css()).write())
+    return to_pdf(lay_out_document(doc))
 
 
 def write_form_pdf(form: TrackingForm) -> bytes:
-    """The tracking form as a fillable PDF (AcroForm fields)."""
-    return html_to_pdf(write_form_html(form, extra_css=font_css()), forms=True,
-                       finisher=_field_appearance)
+    """The tracking form as a fillable PDF."""
+    return to_pdf(lay_out_form(form))
+
+
+def write_packet(parts: list[tuple[str, LaidOut]], *, title: str) -> bytes:
+    """One tagged PDF of every part's pages in order, as they were laid out (each keeps its
+    own page numbers and footer). Each part gets a bookmark titled as given, with its own
+    headings' bookmarks under it, and its link targets are kept to itself."""
+    from weasyprint import Document as WeasyDocument
+
+    pages: list[Any] = []
+    for index, (bookmark, laid) in enumerate(parts):
+        for number, page in enumerate(laid.document.pages):
+            pages.append(_packet_page(page, f"part{index + 1}-",
+                                      bookmark if number == 0 else None))
+    first = parts[0][1].document
+    metadata = copy.copy(first.metadata)
+    metadata.title = title
+    packet = WeasyDocument(pages, metadata, first.url_fetcher, first.font_config,
+                           first.color_profiles, first.output_intent)
+    identifier = _digest(*(laid.html for _, laid in parts))
+    return _write(packet, identifier, forms=any(laid.forms for _, laid in parts))
+
+
+def _packet_page(page: Any, prefix: str, bookmark: str | None) -> Any:
+    """``page`` with its bookmarks one level down (under ``bookmark`` when given, which
+    starts the part) and its anchors and internal links prefixed, so that two parts' equal
+    ids cannot point into each other."""
+    new = copy.copy(page)
+    new.bookmarks = [(level + 1, label, target, state)
+                     for level, label, target, state in page.bookmarks]
+    if bookmark is not None:
+        new.bookmarks.insert(0, (1, bookmark, (0, 0), "open"))
+    new.anchors = {prefix + name: point for name, point in page.anchors.items()}
+    new.links = [(kind, prefix + target if kind == "internal" else target, rect, box)
+                 for kind, target, rect, box in page.links]
+    return new
+
+
+def _without_footer_label(document: Any) -> Any:
+    """A copy of ``document`` whose pages lack the bottom-left margin box.
+
+    WeasyPrint has no public way to change a laid-out page, so this takes the page box's
+    children (``Page._page_box``, stable within the pinned WeasyPrint 70); the packet
+    tests fail if that changes."""
+    pages = []
+    for page in document.pages:
+        box = page._page_box
+        kept = [child for child in box.children
+                if getattr(child, "at_keyword", None) != "@bottom-left"]
+        if len(kept) != len(box.children):
+            page = copy.copy(page)
+            page._page_box = box.copy_with_children(kept)
+        pages.append(page)
+    return document.copy(pages)
+
+
+def _digest(*texts: str) -> bytes:
+    return hashlib.sha256("\0".join(texts).encode()).hexdigest()[:32].encode()
+
+
+def _write(document: Any, identifier: bytes, *, forms: bool) -> bytes:
+    pdf: bytes = document.write_pdf(
+        pdf_variant=PDF_VARIANT,
+        pdf_identifier=identifier,
+        pdf_forms=forms,
+        custom_metadata=True,
+        finisher=_field_appearance if forms else None,
+    )
+    return pdf
 
 
 def _field_appearance(_document: Any, pdf: Any) -> None:

@@ -1,0 +1,82 @@
+"""One job's independent pieces run side by side in forked processes, so that a single
+profile's files are made on more than one core (the batch gives each profile a worker
+of its own instead)."""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from .errors import SmpgenError
+
+T = TypeVar("T")
+PR_SET_PDEATHSIG = 1
+
+
+def run_all(tasks: list[Callable[[], T]], *, jobs: int = 1) -> list[T]:
+    """Each task's result, in order. With ``jobs`` above 1 (and ``fork`` available), the
+    tasks after the first run in up to ``jobs - 1`` child processes while this process
+    runs the first; a task's exception is raised here. Tasks must return picklable
+    values; they may use anything this process has built, as children are forked."""
+    if jobs <= 1 or len(tasks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [task() for task in tasks]
+    context = multiprocessing.get_context("fork")
+    forked = tasks[1:jobs]
+    children = []
+    for task in forked:
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_child, args=(task, sender, os.getpid()),
+                                  daemon=True)
+        process.start()
+        sender.close()
+        children.append((process, receiver))
+    try:
+        results = [tasks[0](), *(_receive(p, r) for p, r in children)]
+        return results + [task() for task in tasks[1 + len(forked):]]
+    finally:
+        for process, receiver in children:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+            receiver.close()
+
+
+def _child(task: Callable[[], Any], sender: Any, parent: int) -> None:
+    _die_with(parent)
+    try:
+        outcome: tuple[str, Any] = ("ok", task())
+    except BaseException as e:  # carried to the parent and raised there
+        outcome = ("error", e)
+    try:
+        sender.send(outcome)
+    except Exception as e:  # the result or the exception would not pickle
+        sender.send(("error", SmpgenError(f"a worker process failed: {outcome[1]!r} ({e})")))
+    sender.close()
+
+
+def _die_with(parent: int) -> None:
+    """Ask Linux to kill this process when its parent dies (a killed render must not
+    leave a helper running); elsewhere, daemon processes end with a parent that exits."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
+def _receive(process: Any, receiver: Any) -> Any:
+    try:
+        status, value = receiver.recv()
+    except EOFError:
+        process.join()
+        raise SmpgenError(f"a worker process ended without a result "
+                          f"(exit code {process.exitcode})") from None
+    if status == "error":
+        raise value
+    return value
