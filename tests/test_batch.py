@@ -117,12 +117,34 @@ def test_one_profile_on_two_cores_writes_the_same_bytes(tmp_path: Path) -> None:
                "prepared_by": [{"name": "Jordan Lee", "title": "Clerk"}]}
     profile.write_text(yaml.safe_dump(dict(PROFILE, council=council)))
     outputs = {}
-    for jobs in ("1", "2"):
-        out = tmp_path / f"out{jobs}"
+    # The third render checks that the forked helper left this process's fonts alone.
+    for run_number, jobs in enumerate(("1", "2", "1")):
+        out = tmp_path / f"out{run_number}"
         result = run(["--templates", str(TEST_MODELS), "render", str(profile), "--packet",
                       "--jobs", jobs, "--out", str(out)])
         assert result.exit_code == 0, result.stderr
-        outputs[jobs] = {p.name: p.read_bytes() for p in (out / "town").iterdir()
-                         if not p.name.startswith(".")}
-    assert len(outputs["1"]) == 9
-    assert outputs["1"] == outputs["2"]
+        outputs[run_number] = {p.name: p.read_bytes() for p in (out / "town").iterdir()
+                               if not p.name.startswith(".")}
+    assert len(outputs[0]) == 9
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_a_forked_pdf_leaves_the_parents_fonts_alone(tmp_path: Path) -> None:
+    import gc
+
+    from smpgen.api import build_document
+    from smpgen.parallel import run_all
+    from smpgen.writers.pdf import write_pdf
+
+    profile = tmp_path / "town.yaml"
+    profile.write_text(yaml.safe_dump(PROFILE))
+    doc = build_document(profile, templates=TEST_MODELS)
+    first = write_pdf(doc)  # this process now has fonts set up
+
+    def in_child() -> bytes:
+        pdf = write_pdf(doc)
+        gc.collect()  # what the child let go of is finalised now, not at some later time
+        return pdf
+
+    assert run_all([lambda: b"", in_child], jobs=2) == [b"", first]
+    assert write_pdf(doc) == first
