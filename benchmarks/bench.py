@@ -18,7 +18,6 @@ import argparse
 import os
 import platform
 import random
-import resource
 import shutil
 import statistics
 import subprocess
@@ -71,6 +70,18 @@ def wall(cmd: list[str], cwd: Path | None = None) -> float:
     return time.perf_counter() - start
 
 
+def wall_and_peak(cmd: list[str]) -> tuple[float, int]:
+    """Wall time of ``cmd``, and the peak resident memory (KiB) of the largest process it
+    ran: measured in a process of its own, so no earlier child (LibreOffice) counts."""
+    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+             "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", probe, *cmd], check=True,
+                          capture_output=True, text=True)
+    return time.perf_counter() - start, int(done.stdout)
+
+
 def median(cmd: list[str], runs: int, cwd: Path | None = None) -> float:
     return statistics.median(wall(cmd, cwd) for _ in range(runs))
 
@@ -103,9 +114,8 @@ def main() -> None:
         batch_out = work / "batch"
         batch_cmd = [*SMPGEN, "render", str(profiles), "--out", str(batch_out), "-q",
                      "--jobs", str(args.jobs)]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        batch = wall(batch_cmd)
-        peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+        batch, peak_kb = wall_and_peak(batch_cmd)
+        peak_mb = peak_kb / 1024
         rerun = wall(batch_cmd)
         helptime = median([*SMPGEN, "--help"], max(args.runs, 10))
     finally:

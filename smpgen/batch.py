@@ -72,10 +72,14 @@ def render_many(profiles: list[Path], *, jobs: int | None = None,
             todo.append(path)
         else:
             finish(BatchItem(path, "unchanged", tuple(same), (), _peak()))
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    cores = jobs or os.cpu_count() or 1
+    workers = max(1, min(cores, len(todo)))
     if workers == 1:
+        # A lone profile to render (say, the one a clerk just edited) still gets the
+        # cores: its PDFs are made beside its other files.
+        lone = {**options, "jobs": cores} if len(todo) == 1 else options
         for path in todo:
-            finish(_render_one(path, options))
+            finish(_render_one(path, lone))
     else:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")

@@ -84,6 +84,11 @@ def test_a_rerun_starts_no_worker_for_unchanged_profiles(tmp_path: Path) -> None
     again = render_many(paths, jobs=2, **options)
     assert [i.status for i in again] == ["unchanged", "unchanged"]
     assert [i.paths for i in again] == [i.paths for i in first]
+    # One edited profile renders alone, on both cores, and the other stays as it was.
+    paths[1].write_text(paths[1].read_text().replace("Town 1", "Town One"))
+    edited = render_many(paths, jobs=2, **options)
+    assert [i.status for i in edited] == ["unchanged", "rendered"]
+    assert "Town One" in (tmp_path / "o" / "town-1" / "mini-policy.html").read_text()
     # A different option is a different job.
     assert smpgen.current_render(paths[0], **{**options, "formats": ("pdf",)}) is None
 
