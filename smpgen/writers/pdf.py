@@ -149,11 +149,6 @@ def to_pdf(laid: LaidOut, *, footer_label: bool = True) -> bytes:
     return _write(document, identifier, forms=laid.forms)
 
 
-def html_to_pdf(html: str, *, forms: bool = False) -> bytes:
-    """Lay out ``html`` and write it as a tagged PDF."""
-    return to_pdf(lay_out(html, forms=forms))
-
-
 def lay_out_document(doc: Document) -> LaidOut:
     """``doc`` laid out for the PDF."""
     return lay_out(HTMLWriter(doc, extra_css=font_css()).write())
