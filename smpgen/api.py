@@ -65,8 +65,8 @@ def render(
 ) -> RenderResult:
     """Render a city's policy into ``out_dir/<profile name>/``; the council edition also
     writes the removed-comments tracking form, the council executive summary and, with
-    ``packet``, the council packet PDF. With ``jobs`` above 1 the PDFs are made in a
-    forked process while this one makes the other formats.
+    ``packet``, the council packet PDF. With ``jobs`` above 1 a forked helper makes
+    part of the files meanwhile (see :func:`smpgen.bundle.city_files`).
 
     Skipped when nothing it depends on changed and its outputs are intact, unless
     ``force``; ``force`` also overwrites files a person edited, keeping a backup."""

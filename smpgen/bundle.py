@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
+from collections.abc import Callable
 
 from .document import policy_document
 from .form import TrackingForm, tracking_form
@@ -61,9 +61,11 @@ def city_files(profile: Profile, edition: str, formats: tuple[str, ...], *,
     """What ``smpgen render`` writes: the policy, and for the council edition the form,
     the executive summary and (with ``packet``) the council packet.
 
-    The PDFs are made in one task and the other formats in another, run side by side
-    with ``jobs`` above 1. With ``packet``, each PDF is laid out once: the policy's and
-    the form's pages carry the packet's footer label, which their own files leave out."""
+    The work is split in two tasks, run side by side with ``jobs`` above 1 (the first in
+    this process, the second in a forked helper): the policy's PDF, and everything else;
+    with ``packet``, every PDF (the packet reuses their layouts: the policy's and the
+    form's pages carry its footer label, which their own files leave out), and the DOCX
+    and HTML files."""
     policy = policy_document(profile, edition)
     stem = slug(policy.info.title)
     pdfs = tuple(f for f in formats if f == "pdf")
@@ -72,7 +74,7 @@ def city_files(profile: Profile, edition: str, formats: tuple[str, ...], *,
         stem = f"{stem}-{edition}"
         tasks = [lambda: document_files(policy, stem, pdfs),
                  lambda: document_files(policy, stem, others)]
-        return _in_order(run_all(tasks, jobs=jobs), [stem])
+        return _in_order(run_all(_needed(tasks, pdfs, others), jobs=jobs), [stem])
     form = tracking_form(profile) if profile.model.tracking_form else None
     summary = summary_document(profile, attachments(profile, policy))
 
@@ -83,11 +85,19 @@ def city_files(profile: Profile, edition: str, formats: tuple[str, ...], *,
     if packet:
         tasks = [lambda: _packet_pdfs(profile, policy, stem, form, summary, own=bool(pdfs)),
                  lambda: document_files(policy, stem, others) | rest(others)]
+        tasks = _needed(tasks, ("packet",), others)
     else:
         # The policy's PDF takes about as long as all the rest together.
         tasks = [lambda: document_files(policy, stem, pdfs),
                  lambda: document_files(policy, stem, others) | rest(formats)]
+        tasks = _needed(tasks, pdfs, formats)
     return _in_order(run_all(tasks, jobs=jobs), [stem, FORM_STEM, SUMMARY_STEM])
+
+
+def _needed(tasks: list[Callable[[], dict[str, bytes]]],
+            *work: tuple[str, ...]) -> list[Callable[[], dict[str, bytes]]]:
+    """The tasks that have something to make (so no helper is forked for nothing)."""
+    return [task for task, formats in zip(tasks, work, strict=True) if formats]
 
 
 def _packet_pdfs(profile: Profile, policy: Document, stem: str, form: TrackingForm | None,
@@ -96,12 +106,12 @@ def _packet_pdfs(profile: Profile, policy: Document, stem: str, form: TrackingFo
     from .writers.pdf import LaidOut, lay_out_document, lay_out_form, to_pdf, write_packet
 
     files: dict[str, bytes] = {}
-    laid = lay_out_document(_labelled(policy, packet_label(profile, 0)))
+    laid = lay_out_document(policy, packet_label=packet_label(profile, 0))
     parts: list[tuple[str, LaidOut]] = [(f"{attachment_name(0)}: {policy.info.title}", laid)]
     if own:
         files[f"{stem}.pdf"] = to_pdf(laid, footer_label=False)
     if form is not None:
-        laid = lay_out_form(dataclasses.replace(form, footer_label=packet_label(profile, 1)))
+        laid = lay_out_form(form, packet_label=packet_label(profile, 1))
         parts.append((f"{attachment_name(1)}: {form.title}", laid))
         if own:
             files[f"{FORM_STEM}.pdf"] = to_pdf(laid, footer_label=False)
@@ -150,6 +160,3 @@ def packet_files(profile: Profile) -> dict[str, bytes]:
     attachments, every page footed with the agenda number."""
     return city_files(profile, "council", (), packet=True)
 
-
-def _labelled(doc: Document, label: str) -> Document:
-    return dataclasses.replace(doc, info=dataclasses.replace(doc.info, footer_label=label))

@@ -5,7 +5,9 @@
 - A manifest (``.smpgen-manifest.json``) records the SHA-256 of every file smpgen wrote;
   a file changed since (say, edited in Word) is never overwritten without ``force``,
   and with ``force`` a backup is kept.
-- A lock on the folder keeps two renders from writing into it at once.
+- A lock on the folder keeps two renders from writing into it at once, whether they run
+  in two processes (a POSIX record lock on ``.smpgen.lock``) or in two threads of one
+  (a registry of the folders this process holds).
 - The manifest also records each job's input fingerprint, so an unchanged job is skipped.
 """
 
@@ -17,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,30 +105,48 @@ class OutputFolder:
         return written
 
 
+_HELD: set[Path] = set()
+_HELD_GUARD = threading.Lock()
+
+
 @contextlib.contextmanager
 def open_folder(path: Path) -> Iterator[OutputFolder]:
     """Lock ``path`` (creating it) for one writer, clear what a killed run left behind,
     and read its manifest."""
+    busy = OutputError(f"another smpgen is writing to {path}; wait for it to finish and "
+                       "run this again")
     created = [p for p in (path, *path.parents) if not p.exists()]
     try:
         path.mkdir(parents=True, exist_ok=True)
-        lock = open(path / LOCK, "a+b")  # noqa: SIM115 - held for the whole block
+        key = path.resolve()
     except OSError as e:
         raise OutputError(f"cannot write to the output folder {path}: {e.strerror}") from None
+    # POSIX record locks do not exclude a second holder in the same process (and closing
+    # its handle would drop this one), so this process's own holders are kept apart first.
+    with _HELD_GUARD:
+        if key in _HELD:
+            raise busy
+        _HELD.add(key)
     ok = False
     try:
+        try:
+            lock = open(path / LOCK, "a+b")  # noqa: SIM115 - held for the whole block
+        except OSError as e:
+            raise OutputError(f"cannot write to the output folder {path}: "
+                              f"{e.strerror}") from None
         with lock:
             try:
-                # A POSIX record lock belongs to this process alone: a forked helper does
-                # not inherit it, so a killed render never leaves the folder locked.
+                # A record lock belongs to this process alone: a forked helper does not
+                # inherit it, so a killed render never leaves the folder locked.
                 fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except (BlockingIOError, PermissionError):
-                raise OutputError(f"another smpgen is writing to {path}; wait for it to "
-                                  "finish and run this again") from None
+                raise busy from None
             shutil.rmtree(path / TMP, ignore_errors=True)
             yield OutputFolder(path, _read_manifest(path))
             ok = True
     finally:
+        with _HELD_GUARD:
+            _HELD.discard(key)
         if not ok and created:
             # A job that failed in a folder it created leaves no trace behind.
             shutil.rmtree(created[-1], ignore_errors=True)

@@ -7,7 +7,9 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import os
+import pickle
 import signal
+import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -36,13 +38,21 @@ def run_all(tasks: list[Callable[[], T]], *, jobs: int = 1) -> list[T]:
         children.append((process, receiver))
     try:
         results = [tasks[0](), *(_receive(p, r) for p, r in children)]
-        return results + [task() for task in tasks[1 + len(forked):]]
-    finally:
-        for process, receiver in children:
+    except BaseException:
+        for process, _ in children:  # their work is no longer wanted
             if process.is_alive():
                 process.terminate()
-            process.join()
+        raise
+    finally:
+        for process, receiver in children:
+            # A helper that sent its result still tidies up (its font folder) before it
+            # ends; wait for that, and kill only one that hangs (say, ignoring SIGTERM).
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+                process.join()
             receiver.close()
+    return results + [task() for task in tasks[1 + len(forked):]]
 
 
 def _child(task: Callable[[], Any], sender: Any, parent: int) -> None:
@@ -51,10 +61,12 @@ def _child(task: Callable[[], Any], sender: Any, parent: int) -> None:
         outcome: tuple[str, Any] = ("ok", task())
     except BaseException as e:  # carried to the parent and raised there
         outcome = ("error", e)
-    try:
-        sender.send(outcome)
-    except Exception as e:  # the result or the exception would not pickle
-        sender.send(("error", SmpgenError(f"a worker process failed: {outcome[1]!r} ({e})")))
+        try:  # an exception that pickles may still fail to rebuild (other __init__ args)
+            pickle.loads(pickle.dumps(e))
+        except Exception:
+            outcome = ("error", SmpgenError("a worker process failed:\n"
+                                            + traceback.format_exc().rstrip()))
+    sender.send(outcome)
     sender.close()
 
 

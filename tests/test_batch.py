@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -112,6 +113,15 @@ def test_run_all_returns_in_order_and_raises_a_forked_tasks_error() -> None:
     with pytest.raises(ProfileError) as caught:
         run_all([lambda: None, bad], jobs=2)
     assert caught.value.problems == [problem]  # rebuilt whole, not as a string
+    class Odd(Exception):
+        def __init__(self, a: int, b: int) -> None:
+            super().__init__(f"{a} and {b}")
+
+    def odd() -> None:
+        raise Odd(1, 2)
+
+    with pytest.raises(SmpgenError, match=r"(?s)worker process failed:.*Odd: 1 and 2"):
+        run_all([lambda: None, odd], jobs=2)
     with pytest.raises(SmpgenError, match="ended without a result"):
         run_all([lambda: None, lambda: os._exit(3)], jobs=2)
 
@@ -153,3 +163,18 @@ def test_a_forked_pdf_leaves_the_parents_fonts_alone(tmp_path: Path) -> None:
 
     assert run_all([lambda: b"", in_child], jobs=2) == [b"", first]
     assert write_pdf(doc) == first
+
+
+def test_no_font_folder_is_left_behind(tmp_path: Path) -> None:
+    """WeasyPrint copies the fonts to a temporary folder per process; each is removed."""
+    profile = tmp_path / "town.yaml"
+    profile.write_text(yaml.safe_dump(PROFILE))
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    for jobs in ("1", "2"):
+        subprocess.run([sys.executable, "-m", "smpgen", "--templates", str(TEST_MODELS),
+                        "render", str(profile), "--force", "--jobs", jobs,
+                        "--out", str(tmp_path / "out")], check=True, env=env,
+                       capture_output=True)
+    assert not [p.name for p in temp.iterdir() if p.name.startswith("weasyprint-")]

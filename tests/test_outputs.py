@@ -134,3 +134,16 @@ def test_a_failed_render_leaves_no_folder(mini: Path, tmp_path: Path,
     result = run(["--templates", str(mini), "render", str(path), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert not (tmp_path / "o").exists()
+
+
+def test_one_process_cannot_hold_a_folder_twice(tmp_path: Path) -> None:
+    from smpgen.errors import OutputError
+    from smpgen.outputs import open_folder
+
+    folder = tmp_path / "out" / "city"
+    same = tmp_path / "out" / ".." / "out" / "city"
+    with (open_folder(folder), pytest.raises(OutputError, match="another smpgen is writing"),
+          open_folder(same)):
+        pass
+    with open_folder(folder):  # released when the first holder is done
+        pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -267,12 +268,24 @@ def test_packet_is_tagged_and_its_links_stay_in_their_part(city: Callable[..., P
 
 def test_render_packet_keeps_the_label_off_the_parts_own_files(
         city: Callable[..., Path]) -> None:
-    folder = city("render", None, "--packet")
+    long_item = {"council": {"agenda_number": "14.B.3 (Consent, second reading)"}}
+    folder = city("render", long_item, "--packet")
     for name in ("mini-policy.pdf", "tracking-form.pdf"):
         assert not any("Attachment" in p for p in pdf_pages(folder / name)), name
-    assert all("Agenda item 6.e." in p for p in pdf_pages(folder / "executive-summary.pdf"))
+    assert all("Agenda item 14.B.3" in p for p in pdf_pages(folder / "executive-summary.pdf"))
     footers = [p for p in pdf_pages(folder / "council-packet.pdf") if "| Attachment" in p]
     assert len(footers) == len(pdf_pages(folder / "mini-policy.pdf")) + 1
+    # The parts' own files are the very files a render without the packet writes.
+    own = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix in (".pdf", ".docx")}
+    del own["council-packet.pdf"]
+    shutil.rmtree(folder)
+    plain = city("render", long_item)
+    assert own == {p.name: p.read_bytes() for p in plain.iterdir() if p.name in own}
+
+
+def test_packet_opens_with_its_bookmarks(city: Callable[..., Path]) -> None:
+    reader = PdfReader(city("packet") / "council-packet.pdf")
+    assert reader.trailer["/Root"]["/PageMode"] == "/UseOutlines"
 
 
 def test_footer_label_is_quoted_for_css() -> None:

@@ -10,11 +10,13 @@ import copy
 import hashlib
 import os
 import re
+import shutil
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
 
@@ -108,10 +110,14 @@ class LaidOut:
     """The HTML it came from (its digest names the PDF)."""
     forms: bool
     """True when it holds fillable fields."""
+    plain_html: str
+    """The HTML without the packet's footer label: the digest that names the part's own
+    file, so that file is the same with or without the packet."""
 
 
-def lay_out(html: str, *, forms: bool = False) -> LaidOut:
-    """Lay out ``html`` (which must already carry :func:`font_css`) for a tagged PDF."""
+def lay_out(html: str, *, forms: bool = False, plain_html: str | None = None) -> LaidOut:
+    """Lay out ``html`` (which must already carry :func:`font_css`) for a tagged PDF;
+    ``plain_html`` is the same page without a packet footer label, if it has one."""
     _only_own_fonts()
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -119,7 +125,7 @@ def lay_out(html: str, *, forms: bool = False) -> LaidOut:
     document = HTML(string=html, base_url=assets_dir().as_uri() + "/",
                     url_fetcher=_fetcher()).render(font_config=_font_config(FontConfiguration),
                                                    pdf_variant=PDF_VARIANT, pdf_forms=forms)
-    return LaidOut(document, html, forms)
+    return LaidOut(document, html, forms, html if plain_html is None else plain_html)
 
 
 _FONT_CONFIGS = threading.local()
@@ -136,8 +142,18 @@ def _font_config(make: Any) -> Any:
             # Inherited through fork: never let it be collected here, as its finaliser
             # would delete the font folder the parent process is still using.
             _INHERITED.append(_FONT_CONFIGS.config)
-        _FONT_CONFIGS.pid, _FONT_CONFIGS.config = pid, make()
+        config = make()
+        # Never finalised while the process runs, so its font folder is removed at exit
+        # (multiprocessing's exit hook runs in forked helpers too, atexit does not).
+        Finalize(None, _remove_font_folder, args=(config,), exitpriority=0)
+        _FONT_CONFIGS.pid, _FONT_CONFIGS.config = pid, config
     return _FONT_CONFIGS.config
+
+
+def _remove_font_folder(config: Any) -> None:
+    folder = getattr(config, "_folder", None)  # where WeasyPrint copies @font-face files
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def to_pdf(laid: LaidOut, *, footer_label: bool = True) -> bytes:
@@ -145,18 +161,30 @@ def to_pdf(laid: LaidOut, *, footer_label: bool = True) -> bytes:
     left-hand label (the packet's ``Agenda item | Attachment``) from every page."""
     document = laid.document if footer_label else _without_footer_label(laid.document)
     # The identifier comes from the content, so equal input gives equal bytes.
-    identifier = _digest(laid.html, str(footer_label))
+    identifier = _digest(laid.html if footer_label else laid.plain_html)
     return _write(document, identifier, forms=laid.forms)
 
 
-def lay_out_document(doc: Document) -> LaidOut:
-    """``doc`` laid out for the PDF."""
-    return lay_out(HTMLWriter(doc, extra_css=font_css()).write())
+def lay_out_document(doc: Document, *, packet_label: str = "") -> LaidOut:
+    """``doc`` laid out for the PDF; with ``packet_label``, each page's footer shows it
+    (which :func:`to_pdf` can leave out again)."""
+    css = font_css()
+    html = HTMLWriter(doc, extra_css=css).write()
+    if not packet_label:
+        return lay_out(html)
+    labelled = replace(doc, info=replace(doc.info, footer_label=packet_label))
+    return lay_out(HTMLWriter(labelled, extra_css=css).write(), plain_html=html)
 
 
-def lay_out_form(form: TrackingForm) -> LaidOut:
-    """The tracking form laid out as a fillable PDF (AcroForm fields)."""
-    return lay_out(write_form_html(form, extra_css=font_css()), forms=True)
+def lay_out_form(form: TrackingForm, *, packet_label: str = "") -> LaidOut:
+    """The tracking form laid out as a fillable PDF (AcroForm fields); ``packet_label`` as
+    for :func:`lay_out_document`."""
+    css = font_css()
+    html = write_form_html(form, extra_css=css)
+    if not packet_label:
+        return lay_out(html, forms=True)
+    labelled = write_form_html(replace(form, footer_label=packet_label), extra_css=css)
+    return lay_out(labelled, forms=True, plain_html=html)
 
 
 def write_pdf(doc: Document) -> bytes:
@@ -186,7 +214,8 @@ def write_packet(parts: list[tuple[str, LaidOut]], *, title: str) -> bytes:
     packet = WeasyDocument(pages, metadata, first.url_fetcher, first.font_config,
                            first.color_profiles, first.output_intent)
     identifier = _digest(*(laid.html for _, laid in parts))
-    return _write(packet, identifier, forms=any(laid.forms for _, laid in parts))
+    return _write(packet, identifier, forms=any(laid.forms for _, laid in parts),
+                  outlines=True)
 
 
 def _packet_page(page: Any, prefix: str, bookmark: str | None) -> Any:
@@ -226,13 +255,19 @@ def _digest(*texts: str) -> bytes:
     return hashlib.sha256("\0".join(texts).encode()).hexdigest()[:32].encode()
 
 
-def _write(document: Any, identifier: bytes, *, forms: bool) -> bytes:
+def _write(document: Any, identifier: bytes, *, forms: bool, outlines: bool = False) -> bytes:
+    def finish(doc: Any, pdf: Any) -> None:
+        if forms:
+            _field_appearance(doc, pdf)
+        if outlines:  # open with the bookmarks shown, as a packet of parts should
+            pdf.catalog["PageMode"] = "/UseOutlines"
+
     pdf: bytes = document.write_pdf(
         pdf_variant=PDF_VARIANT,
         pdf_identifier=identifier,
         pdf_forms=forms,
         custom_metadata=True,
-        finisher=_field_appearance if forms else None,
+        finisher=finish,
     )
     return pdf
 
