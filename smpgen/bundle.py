@@ -22,9 +22,8 @@ def slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "policy"
 
 
-def document_files(doc: Document, stem: str, formats: tuple[str, ...], *,
-                   pdf: bytes | None = None) -> dict[str, bytes]:
-    """``doc`` in each of ``formats``, by file name (``pdf``: its PDF, already made)."""
+def document_files(doc: Document, stem: str, formats: tuple[str, ...]) -> dict[str, bytes]:
+    """``doc`` in each of ``formats``, by file name."""
     files: dict[str, bytes] = {}
     if "docx" in formats:
         from .writers.docx import write_docx
@@ -33,7 +32,7 @@ def document_files(doc: Document, stem: str, formats: tuple[str, ...], *,
     if "pdf" in formats:
         from .writers.pdf import write_pdf
 
-        files[f"{stem}.pdf"] = write_pdf(doc) if pdf is None else pdf
+        files[f"{stem}.pdf"] = write_pdf(doc)
     if "html" in formats:
         from .writers.html import write_html
 
@@ -41,9 +40,8 @@ def document_files(doc: Document, stem: str, formats: tuple[str, ...], *,
     return files
 
 
-def form_files(form: TrackingForm, stem: str, formats: tuple[str, ...], *,
-               pdf: bytes | None = None) -> dict[str, bytes]:
-    """The tracking form as DOCX and/or fillable PDF, by file name (``pdf``: already made)."""
+def form_files(form: TrackingForm, stem: str, formats: tuple[str, ...]) -> dict[str, bytes]:
+    """The tracking form as DOCX and/or fillable PDF, by file name."""
     files: dict[str, bytes] = {}
     if "docx" in formats:
         from .writers.form_docx import write_form_docx
@@ -52,7 +50,7 @@ def form_files(form: TrackingForm, stem: str, formats: tuple[str, ...], *,
     if "pdf" in formats:
         from .writers.pdf import write_form_pdf
 
-        files[f"{stem}.pdf"] = write_form_pdf(form) if pdf is None else pdf
+        files[f"{stem}.pdf"] = write_form_pdf(form)
     return files
 
 

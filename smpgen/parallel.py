@@ -4,12 +4,7 @@ of its own instead)."""
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing
 import os
-import pickle
-import signal
-import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -24,9 +19,9 @@ def run_all(tasks: list[Callable[[], T]], *, jobs: int = 1) -> list[T]:
     tasks after the first run in up to ``jobs - 1`` child processes while this process
     runs the first; a task's exception is raised here. Tasks must return picklable
     values; they may use anything this process has built, as children are forked."""
-    if jobs <= 1 or len(tasks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    context = _fork_context() if jobs > 1 and len(tasks) > 1 else None
+    if context is None:
         return [task() for task in tasks]
-    context = multiprocessing.get_context("fork")
     forked = tasks[1:jobs]
     children = []
     for task in forked:
@@ -55,7 +50,17 @@ def run_all(tasks: list[Callable[[], T]], *, jobs: int = 1) -> list[T]:
     return results + [task() for task in tasks[1 + len(forked):]]
 
 
+def _fork_context() -> Any:
+    import multiprocessing  # only here: validate and init never fork
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork") if "fork" in methods else None
+
+
 def _child(task: Callable[[], Any], sender: Any, parent: int) -> None:
+    import pickle
+    import traceback
+
     _die_with(parent)
     try:
         outcome: tuple[str, Any] = ("ok", task())
@@ -73,6 +78,9 @@ def _child(task: Callable[[], Any], sender: Any, parent: int) -> None:
 def _die_with(parent: int) -> None:
     """Ask Linux to kill this process when its parent dies (a killed render must not
     leave a helper running); elsewhere, daemon processes end with a parent that exits."""
+    import ctypes
+    import signal
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
