@@ -10,18 +10,45 @@ The public API (imported lazily, so the command line starts fast)::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .errors import ModelError, ProfileError, SmpgenError, UserError
+from .errors import ModelError, OutputError, Problem, ProfileError, SmpgenError, UserError
 from .version import __version__
+
+if TYPE_CHECKING:  # what mypy and editors see; at run time each name loads on first use
+    from .api import (
+        RenderResult,
+        ValidationReport,
+        build_document,
+        current_render,
+        fill_form,
+        list_models,
+        load,
+        packet,
+        render,
+        render_model,
+        validate,
+    )
+    from .batch import BatchItem, render_many
+    from .options import DEFAULT_OPTIONS, EDITIONS, Edition, RenderOptions
+    from .writers import FORMATS, Format
 
 __all__ = [
     "DEFAULT_OPTIONS",
+    "EDITIONS",
+    "FORMATS",
+    "BatchItem",
+    "Edition",
+    "Format",
     "ModelError",
+    "OutputError",
+    "Problem",
     "ProfileError",
     "RenderOptions",
+    "RenderResult",
     "SmpgenError",
     "UserError",
+    "ValidationReport",
     "__version__",
     "build_document",
     "current_render",
@@ -30,6 +57,7 @@ __all__ = [
     "load",
     "packet",
     "render",
+    "render_many",
     "render_model",
     "validate",
 ]
@@ -37,8 +65,10 @@ __all__ = [
 _LAZY = {
     "render": "api", "render_model": "api", "validate": "api", "load": "api",
     "list_models": "api", "build_document": "api", "packet": "api", "fill_form": "api",
-    "current_render": "api",
-    "DEFAULT_OPTIONS": "options", "RenderOptions": "options",
+    "current_render": "api", "RenderResult": "api", "ValidationReport": "api",
+    "BatchItem": "batch", "render_many": "batch",
+    "DEFAULT_OPTIONS": "options", "RenderOptions": "options", "EDITIONS": "options",
+    "Edition": "options", "FORMATS": "writers", "Format": "writers",
 }
 
 

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import bundle
 from .document import model_document, policy_document
-from .errors import ModelError, Problem, ProfileError
+from .errors import ModelError, Problem, ProfileError, UserError
 from .form import load_record, tracking_form
 from .models import DEFAULT_MODEL, Model, find_models, get_model, model_digest
-from .options import DEFAULT_OPTIONS, EDITIONS, RenderOptions
+from .options import DEFAULT_OPTIONS, EDITIONS, Edition, RenderOptions
 from .outputs import current_outputs, open_folder
 from .profile import Profile, load_profile
+from .sourcefile import MAX_BYTES
 from .summary import missing_council_fields
 from .tree import Document
 from .version import __version__
-from .writers import FORMATS
+from .writers import FORM_FORMATS, FORMATS, WRITERS, Format
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,57 +56,67 @@ class ValidationReport:
 def render(
     profile: str | Path,
     *,
-    formats: Iterable[str] = DEFAULT_OPTIONS.formats,
+    formats: Iterable[Format] = DEFAULT_OPTIONS.formats,
     out_dir: str | Path = DEFAULT_OPTIONS.out_dir,
     draft: bool = DEFAULT_OPTIONS.draft,
-    edition: str = DEFAULT_OPTIONS.edition,
+    edition: Edition = DEFAULT_OPTIONS.edition,
     templates: str | Path | None = DEFAULT_OPTIONS.templates,
     force: bool = DEFAULT_OPTIONS.force,
-    packet: bool = False,
-    jobs: int = 1,
+    packet: bool = DEFAULT_OPTIONS.packet,
+    jobs: int = DEFAULT_OPTIONS.jobs,
 ) -> RenderResult:
     """Render a city's policy into ``out_dir/<profile name>/``; the council edition also
     writes the removed-comments tracking form, the council executive summary and, with
-    ``packet``, the council packet PDF. With ``jobs`` above 1 a forked helper makes
-    part of the files meanwhile (see :func:`smpgen.bundle.city_files`).
+    ``packet``, the council packet PDF. With ``jobs`` above 1 (0: one per core) the
+    policy's PDF is made in a second process meanwhile (see :mod:`smpgen.parallel`).
 
     Skipped when nothing it depends on changed and its outputs are intact, unless
     ``force``; ``force`` also overwrites files a person edited, keeping a backup."""
-    options = _options(formats, out_dir, draft, edition, templates, force)
+    options = _options(formats, out_dir, draft, edition, templates, force, packet, jobs)
     if options.edition == "model":
-        raise ModelError("the model edition has no city; use render_model() / 'smpgen model'")
-    packet = packet and options.edition == "council"
-    job = _render_job(options, packet)
-    current = None if options.force else _current(Path(profile), options, job)
+        raise UserError("the model edition has no city; use render_model() / 'smpgen model'")
+    if options.packet and options.edition != "council":
+        raise UserError(f"the council packet carries the council edition, not the "
+                        f"{options.edition} one; leave out --packet or --edition")
+    path = Path(profile)
+    folder = options.out_dir / output_name(path)
+    job = _render_job(options)
+    current = None if options.force else _current(path, folder, options, job)
     if current is not None:
-        return RenderResult(current, [], rendered=False)
-    loaded = load_profile(Path(profile), draft=options.draft, templates=options.templates)
-    paths, rendered = _produce(options, options.out_dir / loaded.stem, job, loaded,
-                               lambda: bundle.city_files(loaded, options.edition, options.formats,
-                                                         packet=packet, jobs=jobs))
+        return current
+    loaded = load_profile(path, draft=options.draft, templates=options.templates)
     warnings = list(loaded.warnings)
     if options.edition == "council":
         warnings += _council_warnings(loaded)
-    return RenderResult(paths, warnings, rendered)
+    return _produce(options, folder, job, loaded, warnings,
+                    lambda: bundle.city_files(loaded, options.edition, options.formats,
+                                              packet=options.packet, jobs=options.jobs))
 
 
 def current_render(
     profile: str | Path,
     *,
-    formats: Iterable[str] = DEFAULT_OPTIONS.formats,
+    formats: Iterable[Format] = DEFAULT_OPTIONS.formats,
     out_dir: str | Path = DEFAULT_OPTIONS.out_dir,
     draft: bool = DEFAULT_OPTIONS.draft,
-    edition: str = DEFAULT_OPTIONS.edition,
+    edition: Edition = DEFAULT_OPTIONS.edition,
     templates: str | Path | None = DEFAULT_OPTIONS.templates,
     force: bool = DEFAULT_OPTIONS.force,
-    packet: bool = False,
-) -> list[Path] | None:
-    """The files :func:`render` would leave unchanged for these arguments, or None when it
-    would render (quick: the profile is not validated)."""
-    options = _options(formats, out_dir, draft, edition, templates, force)
-    if options.force or options.edition == "model":
+    packet: bool = DEFAULT_OPTIONS.packet,
+) -> RenderResult | None:
+    """What :func:`render` would report for these arguments if it would write nothing
+    (its files and recorded warnings), or None when it would render. Quick: the profile
+    is not validated."""
+    options = _options(formats, out_dir, draft, edition, templates, force, packet, 1)
+    if options.force or options.edition == "model" or (options.packet
+                                                       and options.edition != "council"):
         return None
-    return _current(Path(profile), options, _render_job(options, packet and edition == "council"))
+    path = Path(profile)
+    try:
+        folder = options.out_dir / output_name(path)
+    except UserError:
+        return None
+    return _current(path, folder, options, _render_job(options))
 
 
 def packet(
@@ -117,32 +129,39 @@ def packet(
 ) -> RenderResult:
     """Write one council packet PDF: the executive summary, then the policy and the blank
     tracking form as lettered attachments, each page footed with the agenda number."""
-    options = _options(("pdf",), out_dir, draft, "council", templates, force)
-    loaded = load_profile(Path(profile), draft=options.draft, templates=options.templates)
-    paths, rendered = _produce(options, options.out_dir / loaded.stem,
-                               "packet" + (" draft" if draft else ""), loaded,
-                               lambda: bundle.packet_files(loaded))
-    return RenderResult(paths, [*loaded.warnings, *_council_warnings(loaded)], rendered)
+    options = _options(("pdf",), out_dir, draft, "council", templates, force, True, 1)
+    path = Path(profile)
+    folder = options.out_dir / output_name(path)
+    loaded = load_profile(path, draft=options.draft, templates=options.templates)
+    return _produce(options, folder, "packet" + (" draft" if draft else ""), loaded,
+                    [*loaded.warnings, *_council_warnings(loaded)],
+                    lambda: bundle.packet_files(loaded))
 
 
 def fill_form(
     profile: str | Path,
     record: str | Path,
     *,
-    formats: Iterable[str] = ("docx", "pdf"),
+    formats: Iterable[Format] = FORM_FORMATS,
     out_dir: str | Path = DEFAULT_OPTIONS.out_dir,
     templates: str | Path | None = DEFAULT_OPTIONS.templates,
     force: bool = DEFAULT_OPTIONS.force,
 ) -> RenderResult:
     """Write the tracking form filled in for one removal, from a record file, into
     ``out_dir/<profile name>/removed-comments/``."""
-    options = _options(formats, out_dir, False, "council", templates, force)
-    loaded = load_profile(Path(profile), draft=True, templates=options.templates)
+    options = _options(formats, out_dir, False, "council", templates, force, False, 1)
+    unmade = [f for f in options.formats if f not in FORM_FORMATS]
+    if unmade:
+        raise UserError(f"the tracking form is made as {' and '.join(FORM_FORMATS)}, not as "
+                        f"{', '.join(unmade)}; choose --format {','.join(FORM_FORMATS)}")
+    path, record_path = Path(profile), Path(record)
+    folder = options.out_dir / output_name(path) / "removed-comments"
+    stem = output_name(record_path, "the filled form's")
+    loaded = load_profile(path, draft=True, templates=options.templates)
     form = tracking_form(loaded)
-    form.record = load_record(Path(record), form)
-    folder = options.out_dir / loaded.stem / "removed-comments"
-    with open_folder(folder) as out:
-        files = bundle.form_files(form, Path(record).stem, options.formats)
+    form.record = load_record(record_path, form)
+    files = bundle.form_files(form, stem, options.formats)
+    with open_folder(folder, root=options.out_dir) as out:
         paths = out.write(files, force=options.force)
     return RenderResult(paths, list(loaded.warnings))
 
@@ -150,17 +169,20 @@ def fill_form(
 def render_model(
     model: str = DEFAULT_MODEL,
     *,
-    formats: Iterable[str] = DEFAULT_OPTIONS.formats,
+    formats: Iterable[Format] = DEFAULT_OPTIONS.formats,
     out_dir: str | Path = DEFAULT_OPTIONS.out_dir,
     templates: str | Path | None = DEFAULT_OPTIONS.templates,
     force: bool = DEFAULT_OPTIONS.force,
 ) -> RenderResult:
     """Render the model itself, as league staff publish it, into ``out_dir/<model id>/``."""
-    options = _options(formats, out_dir, False, "model", templates, force)
+    options = _options(formats, out_dir, False, "model", templates, force, False, 1)
     loaded = get_model(model, options.templates)
-    with open_folder(options.out_dir / loaded.id) as out:
-        doc = model_document(loaded)
-        files = bundle.document_files(doc, bundle.slug(doc.info.title) + "-model", options.formats)
+    folder = options.out_dir / plain_name(
+        loaded.id, f"{loaded.path}: the model's id names its output folder, and",
+        "give the model another id")
+    doc = model_document(loaded)
+    files = bundle.document_files(doc, bundle.slug(doc.info.title) + "-model", options.formats)
+    with open_folder(folder, root=options.out_dir) as out:
         return RenderResult(out.write(files, force=options.force), [])
 
 
@@ -197,9 +219,25 @@ def build_document(profile: str | Path, *, edition: str = "council", draft: bool
     return policy_document(load(profile, draft=draft, templates=templates), edition)
 
 
-def _render_job(options: RenderOptions, packet: bool) -> str:
+def output_name(path: Path, what: str = "the output folder's") -> str:
+    """The name ``path`` gives its outputs (its stem), when it is one smpgen can own: a
+    plain name inside the output folder, never a hidden one or a way out of it."""
+    return plain_name(path.stem, f"{path}: the file's name gives {what} name, and",
+                      "rename the file, for example lakeview-mn.yaml")
+
+
+def plain_name(name: str, where: str, fix: str) -> str:
+    """``name`` if a file or folder may be called so inside an output folder."""
+    if (not name or name.startswith(".") or any(c in name for c in "/\\")
+            or any(ord(c) < 32 or ord(c) == 127 for c in name)):
+        raise UserError(f"{where} {name!r} cannot be one (empty, starting with a dot, or "
+                        f"holding a slash or a control character); {fix}")
+    return name
+
+
+def _render_job(options: RenderOptions) -> str:
     return (f"render {options.edition} {','.join(options.formats)}"
-            + (" draft" if options.draft else "") + (" packet" if packet else ""))
+            + (" draft" if options.draft else "") + (" packet" if options.packet else ""))
 
 
 def _fingerprint(model: Model, profile_sha256: str, job: str) -> str:
@@ -212,11 +250,14 @@ def _fingerprint(model: Model, profile_sha256: str, job: str) -> str:
 _MODEL_LINE = re.compile(r"^model:[ \t]*([a-z0-9][a-z0-9-]*)[ \t]*(?:#.*)?$", re.M)
 
 
-def _current(path: Path, options: RenderOptions, job: str) -> list[Path] | None:
+def _current(path: Path, folder: Path, options: RenderOptions, job: str) -> RenderResult | None:
     """The outputs of ``job`` if they are already current, found without validating the
     profile (so a re-run with nothing changed is quick); None when anything differs or
     cannot be told cheaply."""
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
+            return None
         raw = path.read_bytes()
         text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError):
@@ -229,18 +270,29 @@ def _current(path: Path, options: RenderOptions, job: str) -> list[Path] | None:
     except ModelError:
         return None
     fingerprint = _fingerprint(model, hashlib.sha256(raw).hexdigest(), job)
-    return current_outputs(options.out_dir / path.stem, job, fingerprint)
+    entry = current_outputs(folder, job, fingerprint)
+    if entry is None:
+        return None
+    return RenderResult([folder / n for n in entry.files],
+                        [Problem(path, *w) for w in entry.warnings], rendered=False)
 
 
 def _produce(options: RenderOptions, folder: Path, job: str, profile: Profile,
-             build: Callable[[], dict[str, bytes]]) -> tuple[list[Path], bool]:
+             warnings: list[Problem], build: Callable[[], dict[str, bytes]]) -> RenderResult:
+    """Write what ``build`` makes as ``job`` in ``folder``, unless it is current. The
+    folder is locked for the whole job, so of two renders started together one writes
+    and the other is told the folder is busy."""
     fingerprint = _fingerprint(profile.model, profile.sha256, job)
-    with open_folder(folder) as out:
+    with open_folder(folder, root=options.out_dir) as out:
         if not options.force:
             same = out.unchanged(job, fingerprint)
             if same is not None:
-                return same, False
-        return out.write(build(), force=options.force, job=job, fingerprint=fingerprint), True
+                return RenderResult([folder / n for n in same.files],
+                                    [Problem(profile.path, *w) for w in same.warnings],
+                                    rendered=False)
+        paths = out.write(build(), force=options.force, job=job, fingerprint=fingerprint,
+                          warnings=[(w.line, w.field, w.message) for w in warnings])
+    return RenderResult(paths, warnings)
 
 
 def _council_warnings(profile: Profile) -> list[Problem]:
@@ -249,15 +301,19 @@ def _council_warnings(profile: Profile) -> list[Problem]:
             for loc in missing_council_fields(profile)]
 
 
-def _options(formats: Iterable[str], out_dir: str | Path, draft: bool, edition: str,
-             templates: str | Path | None, force: bool) -> RenderOptions:
-    chosen = tuple(dict.fromkeys(formats))
-    bad = [f for f in chosen if f not in FORMATS]
+def _options(formats: Iterable[str], out_dir: str | Path, draft: bool, edition: Edition,
+             templates: str | Path | None, force: bool, packet: bool,
+             jobs: int) -> RenderOptions:
+    chosen = set(formats)
+    bad = sorted(f for f in chosen if f not in WRITERS)
     if bad or not chosen:
-        raise ModelError(f"unknown format {', '.join(bad) or '(none)'}; choose from "
-                         f"{', '.join(FORMATS)}")
+        raise UserError(f"unknown format {', '.join(bad) or '(none)'}; choose from "
+                        f"{', '.join(FORMATS)}")
     if edition not in EDITIONS:
-        raise ModelError(f"unknown edition {edition!r}; choose from {', '.join(EDITIONS)}")
-    return RenderOptions(formats=chosen, out_dir=Path(out_dir), draft=draft, edition=edition,
+        raise UserError(f"unknown edition {edition!r}; choose from {', '.join(EDITIONS)}")
+    if jobs < 0:
+        raise UserError(f"jobs is {jobs}; give 1 or more processes, or 0 for one per core")
+    return RenderOptions(formats=tuple(f for f in FORMATS if f in chosen), out_dir=Path(out_dir),
+                         draft=draft, edition=edition,
                          templates=Path(templates) if templates is not None else None,
-                         force=force)
+                         force=force, packet=packet, jobs=jobs)

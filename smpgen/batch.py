@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import SmpgenError, UserError
+from .errors import Problem, SmpgenError, UserError
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,30 +32,35 @@ class BatchItem:
 
 
 def expand(arguments: Iterable[str | Path]) -> list[Path]:
-    """Profiles named by files, folders (their *.yaml files) and glob patterns, in order."""
+    """Profiles named by files, folders (their *.yaml files) and glob patterns, in order.
+    A name that exists is taken as it is, before any pattern matching: ``city[1].yaml``
+    is that file even when ``city1.yaml`` exists too."""
     found: list[Path] = []
     for arg in map(str, arguments):
-        if any(ch in arg for ch in "*?["):
+        path = Path(arg)
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir()
+                            if p.suffix in (".yaml", ".yml") and p.is_file())
+            if not inside:
+                raise UserError(f"{arg}: the folder holds no .yaml profiles")
+            found += inside
+        elif os.path.lexists(path) or not any(ch in arg for ch in "*?["):
+            found.append(path)
+        else:
             matches = sorted(glob.glob(arg))
             if not matches:
                 raise UserError(f"{arg}: no file matches this pattern")
             found += [Path(m) for m in matches]
-        elif Path(arg).is_dir():
-            inside = sorted(p for p in Path(arg).iterdir() if p.suffix in (".yaml", ".yml"))
-            if not inside:
-                raise UserError(f"{arg}: the folder holds no .yaml profiles")
-            found += inside
-        else:
-            found.append(Path(arg))
     return list(dict.fromkeys(found))
 
 
-def render_many(profiles: list[Path], *, jobs: int | None = None,
+def render_many(profiles: list[Path], *, jobs: int = 0,
                 on_done: Callable[[BatchItem], None] | None = None,
                 **options: Any) -> list[BatchItem]:
-    """Render every profile with ``jobs`` worker processes (default: one per core);
-    ``options`` are :func:`smpgen.render`'s. Results come back in the profiles' order."""
+    """Render every profile with ``jobs`` worker processes (0: one per core); ``options``
+    are :func:`smpgen.render`'s. Results come back in the profiles' order."""
     from .api import current_render
+    from .parallel import cores as count
 
     results: dict[Path, BatchItem] = {}
 
@@ -71,20 +76,23 @@ def render_many(profiles: list[Path], *, jobs: int | None = None,
         if same is None:
             todo.append(path)
         else:
-            finish(BatchItem(path, "unchanged", tuple(same), (), _peak()))
-    cores = jobs or os.cpu_count() or 1
+            finish(BatchItem(path, "unchanged", tuple(same.paths), _messages(same.warnings),
+                             _peak()))
+    cores = count(jobs)
     workers = max(1, min(cores, len(todo)))
     if workers == 1:
         # A lone profile to render (say, the one a clerk just edited) still gets the
         # cores: its PDFs are made beside its other files.
-        lone = {**options, "jobs": cores} if len(todo) == 1 else options
+        each = {**options, "jobs": cores if len(todo) == 1 else 1}
         for path in todo:
-            finish(_render_one(path, lone))
+            finish(_render_one(path, each))
     else:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            for future in as_completed([pool.submit(_render_one, p, options) for p in todo]):
+            # Each worker is one of the cores already: it renders its profiles alone.
+            each = {**options, "jobs": 1}
+            for future in as_completed([pool.submit(_render_one, p, each) for p in todo]):
                 finish(future.result())
     return [results[p] for p in profiles]
 
@@ -98,9 +106,12 @@ def _render_one(path: Path, options: dict[str, Any]) -> BatchItem:
         return BatchItem(path, "failed", (), tuple(e.format().splitlines()), _peak())
     except Exception as e:
         return BatchItem(path, "failed", (), (f"{path}: internal error: {e!r}",), _peak())
-    messages = tuple(f"{w.path}:{w.line}: {w.field}: warning: {w.message}" for w in result.warnings)
     return BatchItem(path, "rendered" if result.rendered else "unchanged", tuple(result.paths),
-                     messages, _peak())
+                     _messages(result.warnings), _peak())
+
+
+def _messages(warnings: list[Problem]) -> tuple[str, ...]:
+    return tuple(f"{w.path}:{w.line}: {w.field}: warning: {w.message}" for w in warnings)
 
 
 def _peak() -> int:

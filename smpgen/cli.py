@@ -6,16 +6,16 @@ that need them, so ``smpgen --help`` starts fast.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 
 from .errors import Problem, SmpgenError
+from .options import DEFAULT_OPTIONS
 from .version import __version__
-from .writers import FORMATS as FORMAT_NAMES
+from .writers import FORM_FORMATS, FORMATS, WRITERS, Format
 
 
 class _Cli(click.Group):
@@ -29,12 +29,13 @@ class _Cli(click.Group):
             ctx.exit(e.exit_code)
 
 
-def _formats(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+def _formats(_ctx: click.Context, _param: click.Parameter,
+             value: tuple[str, ...]) -> tuple[Format, ...]:
     chosen = [f.strip().lower() for v in value for f in v.split(",") if f.strip()]
-    bad = [f for f in chosen if f not in FORMAT_NAMES]
+    bad = [f for f in chosen if f not in WRITERS]
     if bad:
-        raise click.BadParameter(f"{', '.join(bad)}; choose from {', '.join(FORMAT_NAMES)}")
-    return tuple(chosen) or FORMAT_NAMES
+        raise click.BadParameter(f"{', '.join(bad)}; choose from {', '.join(FORMATS)}")
+    return cast("tuple[Format, ...]", tuple(chosen))  # each checked against WRITERS above
 
 
 def _warn(problems: list[Problem]) -> None:
@@ -51,20 +52,21 @@ def _report(result: Any) -> None:
 
 format_option = click.option(
     "--format", "formats", multiple=True, callback=_formats, metavar="LIST",
-    help="Formats to write, comma-separated: docx, pdf, html (default: all).")
+    help="Formats to write, comma-separated (default: all): "
+         + "; ".join(f"{w.name}: {w.purpose}" for w in WRITERS.values()) + ".")
 force_option = click.option(
     "--force", is_flag=True,
     help="Render even if nothing changed; overwrite files edited since smpgen wrote them "
          "(a .bak copy of each is kept).")
 out_option = click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="output",
-    show_default=True, help="Folder to write into.")
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_OPTIONS.out_dir, show_default=True, help="Folder to write into.")
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="smpgen")
 @click.option("--templates", type=click.Path(file_okay=False, path_type=Path),
-              default="templates", show_default=True,
+              default=DEFAULT_OPTIONS.templates, show_default=True,
               help="A folder of your own models, searched besides the shipped ones.")
 @click.pass_context
 def cli(ctx: click.Context, templates: Path) -> None:
@@ -120,33 +122,37 @@ def validate(obj: dict[str, Any], profiles: tuple[Path, ...], draft: bool) -> No
 @out_option
 @click.option("--draft", is_flag=True,
               help="Render even with required values missing; they print as blanks.")
-@click.option("--edition", type=click.Choice(["council", "annotated"]), default="council",
-              show_default=True, help="annotated adds a drafter's note after each section.")
+@click.option("--edition", type=click.Choice(["council", "annotated"]),
+              default=DEFAULT_OPTIONS.edition, show_default=True,
+              help="annotated adds a drafter's note after each section.")
 @force_option
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes for many profiles, or for one profile's PDFs beside "
-                   "its other files (default: one per core).")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=DEFAULT_OPTIONS.jobs,
+              show_default=True,
+              help="Processes: one worker per profile for many profiles, or for one profile "
+                   "its PDF beside its other files. 0: one per core.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-file lines.")
-@click.option("--packet", is_flag=True,
+@click.option("--packet", is_flag=True, default=DEFAULT_OPTIONS.packet,
               help="Also write the council packet PDF (as 'smpgen packet' does).")
 @click.pass_obj
-def render(obj: dict[str, Any], profiles: tuple[str, ...], formats: tuple[str, ...],
-           out_dir: Path, draft: bool, edition: str, force: bool, jobs: int | None,
+def render(obj: dict[str, Any], profiles: tuple[str, ...], formats: tuple[Format, ...],
+           out_dir: Path, draft: bool, edition: str, force: bool, jobs: int,
            quiet: bool, packet: bool) -> None:
     """Render policies, tracking forms and executive summaries to output/<profile>/.
 
-    PROFILES are files, folders of .yaml profiles, or glob patterns. With more than one
-    profile, each is rendered in a worker process, a failure stops none of the others,
-    and the exit status is 1 if any failed."""
+    PROFILES are files, folders of .yaml profiles, or glob patterns (a file that exists
+    is always taken as named). With more than one profile, each is rendered in a worker
+    process, a failure stops none of the others, and the exit status is 1 if any
+    failed."""
     from .batch import expand
 
     paths = expand(profiles)
-    options = {"formats": formats, "out_dir": out_dir, "draft": draft, "edition": edition,
-               "templates": obj["templates"], "force": force, "packet": packet}
+    options = {"formats": formats or DEFAULT_OPTIONS.formats, "out_dir": out_dir,
+               "draft": draft, "edition": edition, "templates": obj["templates"],
+               "force": force, "packet": packet}
     if len(paths) == 1 and not Path(profiles[0]).is_dir():
         from .api import render as render_profile
 
-        result = render_profile(paths[0], jobs=jobs or os.cpu_count() or 1, **options)
+        result = render_profile(paths[0], jobs=jobs, **options)
         if not quiet:
             _report(result)
         else:
@@ -155,7 +161,7 @@ def render(obj: dict[str, Any], profiles: tuple[str, ...], formats: tuple[str, .
     _render_batch(paths, jobs, quiet, options)
 
 
-def _render_batch(paths: list[Path], jobs: int | None, quiet: bool,
+def _render_batch(paths: list[Path], jobs: int, quiet: bool,
                   options: dict[str, Any]) -> None:
     from .batch import BatchItem, render_many
 
@@ -203,18 +209,17 @@ def form() -> None:
 @form.command("fill")
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("record", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "formats", multiple=True, metavar="LIST",
-              callback=lambda c, p, v: tuple(f for f in _formats(c, p, v) if f != "html"),
-              help="docx, pdf or both (default: both).")
+@click.option("--format", "formats", multiple=True, metavar="LIST", callback=_formats,
+              help=f"{' or '.join(FORM_FORMATS)}, comma-separated (default: all of them).")
 @out_option
 @force_option
 @click.pass_obj
-def form_fill(obj: dict[str, Any], profile: Path, record: Path, formats: tuple[str, ...],
+def form_fill(obj: dict[str, Any], profile: Path, record: Path, formats: tuple[Format, ...],
               out_dir: Path, force: bool) -> None:
     """Write the form filled in for one removed comment, from a small YAML record."""
     from .api import fill_form
 
-    _report(fill_form(profile, record, formats=formats or ("docx", "pdf"), out_dir=out_dir,
+    _report(fill_form(profile, record, formats=formats or FORM_FORMATS, out_dir=out_dir,
                       templates=obj["templates"], force=force))
 
 
@@ -224,12 +229,12 @@ def form_fill(obj: dict[str, Any], profile: Path, record: Path, formats: tuple[s
 @out_option
 @force_option
 @click.pass_obj
-def model(obj: dict[str, Any], model_id: str, formats: tuple[str, ...], out_dir: Path,
+def model(obj: dict[str, Any], model_id: str, formats: tuple[Format, ...], out_dir: Path,
           force: bool) -> None:
     """Render a model as the league publishes it: blanks, suggestions, drafter's notes."""
     from .api import render_model
 
-    _report(render_model(model_id, formats=formats, out_dir=out_dir,
+    _report(render_model(model_id, formats=formats or DEFAULT_OPTIONS.formats, out_dir=out_dir,
                          templates=obj["templates"], force=force))
 
 

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -96,36 +93,6 @@ def test_a_second_writer_gets_a_clear_message(setup: Callable[..., object],
     assert result.stderr == (f"Error: another smpgen is writing to {folder}; wait for it to "
                              "finish and run this again\n")
     assert visible(folder) == {}
-
-
-def test_a_killed_render_leaves_whole_files(mini: Path, tmp_path: Path,
-                                            write_profile: Callable[..., Path]) -> None:
-    """Kill a real render at several moments; every file is always a whole old or new one."""
-    path = write_profile(PROFILE)
-    out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "smpgen", "--templates", str(mini), "render", str(path),
-           "--out", str(out), "--force"]
-    subprocess.run(cmd, check=True, capture_output=True)
-    folder = out / "city"
-    old = visible(folder)
-    changed = dict(PROFILE, officials={"chief": "Town Manager"})
-    write_profile(changed)
-    subprocess.run(cmd, check=True, capture_output=True)
-    new = visible(folder)
-    assert set(old) == set(new) and all(old[k] != new[k] for k in old if k.endswith(".pdf"))
-    for delay in (0.3, 0.6, 0.9, 1.2, 1.5):
-        write_profile(PROFILE if delay in (0.6, 1.2) else changed)
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        now = visible(folder)
-        assert set(now) == set(old)
-        for name, digest in now.items():
-            assert digest in (old[name], new[name]), (delay, name)
-    # The next run clears what the killed ones left in the hidden work folder.
-    subprocess.run(cmd, check=True, capture_output=True)
-    assert not any((folder / ".smpgen-tmp").iterdir())
 
 
 def test_a_failed_render_leaves_no_folder(mini: Path, tmp_path: Path,
