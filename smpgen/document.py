@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from .context import inlines_of, lookup, model_context, profile_context
 from .errors import ModelError
 from .models import Model
-from .numbering import number_sections, references, scheme
+from .numbering import Scheme, number_sections, references, scheme
 from .parse import parse_blocks, parse_section
 from .profile import Profile, model_provenance
-from .text import TextRenderer, long_date
+from .text import TextRenderer, long_date, render_budget
 from .tree import Block, Document, DocumentInfo, Inline, Section, Text, plain
 
 
-@cache
+@lru_cache(maxsize=16)
 def model_renderer(model: Model) -> TextRenderer:
-    """The text renderer of ``model``, made once per process."""
+    """The text renderer of ``model``, made once per version of its folder (an edited
+    model is a new :class:`Model`, see :func:`smpgen.models.load_model`)."""
     return TextRenderer(model)
 
 
@@ -83,19 +84,24 @@ def model_document(model: Model) -> Document:
 def _assemble(model: Model, context: dict[str, Any], info: DocumentInfo, *,
               keep_notes: bool, front_note: bool) -> Document:
     renderer = model_renderer(model)
+    numbering = scheme(info.numbering, info.number_prefix)
     front: list[Block] = []
-    if front_note and model.front_note:
-        rendered = renderer.render(model.front_note, context)
-        front = parse_blocks(rendered, keep_notes=True, where=str(model.path / model.front_note))
     sections: list[Section] = []
-    for spec in model.sections:
-        if spec.include_if and not lookup(context, spec.include_if):
-            continue
-        rendered = renderer.render(spec.source, context)
-        sections.append(parse_section(rendered, spec.id, [Text(spec.title)],
-                                      keep_notes=keep_notes, where=str(model.path / spec.source)))
+    with render_budget():  # the limits hold for the whole document
+        if front_note and model.front_note:
+            rendered = renderer.render(model.front_note, context)
+            front = parse_blocks(rendered, keep_notes=True,
+                                 where=str(model.path / model.front_note))
+        for spec in model.sections:
+            if spec.include_if and not lookup(context, spec.include_if):
+                continue
+            rendered = renderer.render(spec.source, context)
+            section = parse_section(rendered, spec.id, [Text(spec.title)],
+                                    keep_notes=keep_notes, where=str(model.path / spec.source))
+            _check_depth(section, numbering, renderer, spec.source)
+            sections.append(section)
     doc = Document(info, front, sections)
-    known = number_sections(doc, scheme(info.numbering, info.number_prefix))
+    known = number_sections(doc, numbering)
     for section in sections:
         for target in references([section]):
             if target not in known:
@@ -103,3 +109,20 @@ def _assemble(model: Model, context: dict[str, Any], info: DocumentInfo, *,
                                  f"section {target!r}, which is not in this policy (unknown id, "
                                  "or an optional section that is switched off)")
     return doc
+
+
+def _check_depth(section: Section, numbering: Scheme, renderer: TextRenderer,
+                 source: str) -> None:
+    """Refuse a subsection deeper than the scheme numbers headings, at its heading's line
+    (found in the section file by its ``{#id}``)."""
+    levels = len(numbering.headings)
+    stack = [section]
+    while stack:
+        node = stack.pop()
+        if node.level > levels:
+            name = node.id.rsplit(".", 1)[-1]
+            line = renderer.line_of(source, f"{{#{name}}}")
+            raise ModelError(f"{renderer.model.path / source}:{line}: a '{'#' * node.level}' "
+                             "heading is deeper than the numbering goes; subsections go down "
+                             f"to '{'#' * levels}'")
+        stack.extend(b for b in node.blocks if isinstance(b, Section))

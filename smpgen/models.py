@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
 from .errors import ModelError, Problem, ProfileError
-from .sourcefile import load_yaml
+from .sourcefile import dotted, load_yaml
 from .variables import DeclarationError, Variable, parse_group
 
 _FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -24,6 +27,12 @@ DEFAULT_MODEL = "city-social-media"
 MANIFEST = "model.yaml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _PROVISION = re.compile(r"^[PN]\d\d$")
+
+MAX_FILE_BYTES = 1_000_000
+"""The most a model file (model.yaml, a section, a note, an included part) may hold; the
+shipped model's largest is about 20 kB."""
+MAX_FOLDER_ENTRIES = 10_000
+"""The most files and folders a model folder may hold (each is looked at on every load)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +53,8 @@ class SectionSpec:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Model:
-    """A loaded model manifest (compared by identity: each folder is loaded once)."""
+    """A loaded model manifest (compared by identity: each version of a folder is loaded
+    once, see :func:`load_model`)."""
 
     id: str
     """Stable id a profile names in ``model:``."""
@@ -125,39 +135,196 @@ def get_model(model_id: str, local_dir: Path | None = Path("templates")) -> Mode
 
 def _declared_id(folder: Path) -> str | None:
     try:
-        stamp = (folder / MANIFEST).stat().st_mtime_ns
+        manifest = model_file(folder.resolve(), MANIFEST)
+        stamp = _stamp(os.stat(manifest))
+    except (ModelError, OSError):
+        return None
+    return _declared_id_at(manifest, stamp)
+
+
+@lru_cache(maxsize=256)
+def _declared_id_at(manifest: Path, _version: tuple[int, ...]) -> str | None:
+    # Cached per manifest version: a batch asks once per profile. Only the top-level
+    # ``id`` is wanted, so the manifest is read as a stream of events and nothing is
+    # built: an alias bomb or deep nesting in a model nobody chose costs one read.
+    try:
+        text = read_model_bytes(manifest, MANIFEST).decode("utf-8")
+        return _top_level_id(yaml.parse(text, Loader=_FastLoader))
+    except (ModelError, OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+
+
+def _top_level_id(events: Iterator[yaml.Event]) -> str | None:
+    """The plain scalar under the top-level ``id`` key, or None."""
+    depth = 0
+    is_key = True  # at depth 1, nodes alternate: key, value, key, value...
+    under_id = False
+    for event in events:
+        if isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+            if depth == 0:
+                return None
+            continue
+        if not isinstance(event, yaml.NodeEvent):
+            continue  # stream and document starts
+        if depth == 0 and not isinstance(event, yaml.MappingStartEvent):
+            return None
+        if depth == 1:
+            if under_id:
+                found = event.value if isinstance(event, yaml.ScalarEvent) else None
+                return found if isinstance(found, str) and _ID.match(found) else None
+            if is_key:
+                under_id = isinstance(event, yaml.ScalarEvent) and event.value == "id"
+            is_key = not is_key
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+    return None
+
+
+class ModelFileError(ModelError):
+    """A file a model names that it may not read: outside its folder, not a regular file,
+    or too big. The message names the file as the model wrote it; the caller says where."""
+
+
+class ModelFileMissing(ModelFileError):
+    """A file a model names that is not there."""
+
+
+_ONLY_INSIDE = "a model reads only files inside its own folder"
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device"),
+          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def model_file(folder: Path, name: str) -> Path:
+    """The file ``name`` (a path relative to the resolved model ``folder``, as a model
+    writes it), with symbolic links resolved; a :class:`ModelFileError` when it is an
+    absolute path, climbs out with ``..``, is a link that leads out of the folder, is not
+    a regular file or is too big. Only ``stat`` looks at the file: opening a FIFO would
+    block."""
+    relative = PurePosixPath(name)
+    if relative.is_absolute():
+        raise ModelFileError(f"{name!r} is an absolute path; {_ONLY_INSIDE}")
+    if ".." in relative.parts:
+        raise ModelFileError(f"{name!r} goes outside the model folder ('..'); {_ONLY_INSIDE}")
+    try:
+        target = (folder / relative).resolve()
+    except (OSError, RuntimeError) as e:  # a loop of links
+        raise ModelFileError(f"{name!r} cannot be read: {e}") from None
+    if not target.is_relative_to(folder):
+        raise ModelFileError(f"{name!r} is a link to {target}, outside the model folder; "
+                             f"{_ONLY_INSIDE}")
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        raise ModelFileMissing(f"file {name} not found in the model folder") from None
+    except (OSError, ValueError) as e:  # no permission; a NUL in the name
+        raise ModelFileError(f"{name!r} cannot be read: {getattr(e, 'strerror', None) or e}") \
+            from None
+    _check_regular(name, info)
+    return target
+
+
+def _check_regular(name: str, info: os.stat_result) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise ModelFileError(f"{name!r} is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((what for test, what in _KINDS if test(info.st_mode)), "not a file")
+        raise ModelFileError(f"{name!r} is {kind}, not a regular file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ModelFileError(f"{name!r} is {info.st_size:,} bytes; a model file is at most "
+                             f"{MAX_FILE_BYTES:,} bytes")
+
+
+def read_model_bytes(path: Path, name: str) -> bytes:
+    """The bytes of ``path``, a file :func:`model_file` returned for ``name``, checked
+    again on the open file (it may have changed since): a FIFO put in its place neither
+    blocks the open (``O_NONBLOCK``) nor gets read, and no more than the limit is read."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise ModelFileMissing(f"file {name} not found in the model folder") from None
+    except OSError as e:
+        raise ModelFileError(f"{name!r} cannot be read: {e.strerror}") from None
+    try:
+        _check_regular(name, os.fstat(fd))
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_FILE_BYTES:  # a file that grows while read stops here
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as e:
+        raise ModelFileError(f"{name!r} cannot be read: {e.strerror}") from None
+    finally:
+        os.close(fd)
+    if size > MAX_FILE_BYTES:
+        raise ModelFileError(f"{name!r} is more than {MAX_FILE_BYTES:,} bytes; a model file is "
+                             f"at most {MAX_FILE_BYTES:,} bytes")
+    return b"".join(chunks)
+
+
+def file_stamp(path: Path) -> tuple[int, ...] | None:
+    """What changes when ``path`` is edited, replaced or touched; None when it is gone."""
+    try:
+        return _stamp(os.stat(path))
     except OSError:
         return None
-    return _declared_id_at(folder, stamp)
 
 
-@cache
-def _declared_id_at(folder: Path, _stamp: int) -> str | None:
-    # Cached per manifest version: a batch asks once per profile.
-    try:
-        raw = yaml.load((folder / MANIFEST).read_text("utf-8"), Loader=_FastLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
-    return str(raw["id"]) if isinstance(raw, dict) and "id" in raw else None
+def _stamp(info: os.stat_result) -> tuple[int, ...]:
+    return (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def _entries(folder: Path) -> list[tuple[str, os.stat_result]]:
+    """Every file and folder under ``folder`` (links not followed), sorted, with its
+    ``lstat``; a :class:`ModelError` past :data:`MAX_FOLDER_ENTRIES`."""
+    found: list[tuple[str, os.stat_result]] = []
+    for root, dirs, files in os.walk(folder):
+        for entry in (*dirs, *files):
+            path = os.path.join(root, entry)
+            try:
+                found.append((os.path.relpath(path, folder), os.lstat(path)))
+            except OSError:
+                continue  # removed while walking
+        if len(found) > MAX_FOLDER_ENTRIES:
+            raise ModelError(f"{folder}: holds more than {MAX_FOLDER_ENTRIES:,} files and "
+                             "folders; a model folder holds only its own files")
+    return sorted(found, key=lambda item: item[0])
 
 
 def load_model(folder: Path, origin: str = "local") -> Model:
-    """Load and check ``folder/model.yaml``; problems are reported with file and line."""
-    return _load_model(folder.resolve(), origin)
+    """Load and check ``folder/model.yaml``; problems are reported with file and line.
+
+    Loaded once per version of the folder: editing, adding or removing any file in it
+    (a section, model.yaml, a summary part) loads the model afresh, so a long-lived
+    process renders what is on disk now.
+    """
+    folder = folder.resolve()
+    stamp = tuple((name, *_stamp(info)) for name, info in _entries(folder))
+    return _load_model(folder, origin, stamp)
 
 
-@cache
-def _load_model(folder: Path, origin: str) -> Model:
+@lru_cache(maxsize=64)
+def _load_model(folder: Path, origin: str, _version: tuple[Any, ...]) -> Model:
     path = folder / MANIFEST
     try:
-        source = load_yaml(path)
+        source = load_yaml(model_file(folder, MANIFEST))
+    except ModelFileError as e:
+        raise ModelError(f"model {folder.name}: invalid manifest\n{Problem(path, 1, '', str(e))}") \
+            from None
     except ProfileError as e:
         raise ModelError(f"model {folder.name}: invalid manifest\n{e}") from None
+    except RecursionError:  # should the YAML reader ever recurse once per level again
+        raise ModelError(f"model {folder.name}: invalid manifest\n"
+                         f"{Problem(path, 1, '', 'nests lists or mappings too deeply')}") from None
     raw = source.data
     problems: list[Problem] = []
 
     def problem(loc: tuple[str | int, ...], message: str) -> None:
-        problems.append(Problem(path, source.line_of(loc), ".".join(map(str, loc)), message))
+        problems.append(Problem(path, source.line_of(loc), dotted(loc), message))
 
     for key in ("id", "title", "version", "publisher", "sections", "variables"):
         if key not in raw:
@@ -174,8 +341,8 @@ def _load_model(folder: Path, origin: str) -> Model:
         problem(e.loc, str(e))
     sections = _sections(raw["sections"], folder, variables, problem)
     front_note = raw.get("front_note")
-    if front_note is not None and not (folder / str(front_note)).is_file():
-        problem(("front_note",), f"file {front_note} not found in the model folder")
+    if front_note is not None:
+        _check_file(folder, str(front_note), ("front_note",), problem)
     names = {v.name: v for top in variables for v in top.walk()}
     tracking_form = _mapping(raw, "tracking_form", FORM_KEYS, problem)
     for key, name in tracking_form.items():
@@ -183,8 +350,7 @@ def _load_model(folder: Path, origin: str) -> Model:
             problem(("tracking_form", key), f"{name!r} is not a variable of this model")
     summary = _mapping(raw, "council_summary", SUMMARY_KEYS, problem)
     for key, file in summary.items():
-        if not (folder / file).is_file():
-            problem(("council_summary", key), f"file {file} not found in the model folder")
+        _check_file(folder, file, ("council_summary", key), problem)
     if problems:
         raise ModelError("invalid model manifest\n" + "\n".join(map(str, problems)))
     return Model(
@@ -201,6 +367,14 @@ def _load_model(folder: Path, origin: str) -> Model:
         tracking_form=tracking_form,
         summary=summary,
     )
+
+
+def _check_file(folder: Path, name: str, loc: tuple[str | int, ...], problem: Any) -> None:
+    """Report at ``loc`` a file the manifest names that the model may not read."""
+    try:
+        model_file(folder, name)
+    except ModelFileError as e:
+        problem(loc, str(e))
 
 
 FORM_KEYS = ("accounts", "categories", "coordinator", "retention")
@@ -236,9 +410,7 @@ def _sections(raw: Any, folder: Path, variables: tuple[Variable, ...],
             problem((*loc, "id"), f"section id {sid!r} must be unique, lower-case and hyphenated")
         seen.add(sid)
         source = str(entry["source"])
-        target = (folder / source).resolve()
-        if not target.is_relative_to(folder) or not target.is_file():
-            problem((*loc, "source"), f"file {source} not found in the model folder")
+        _check_file(folder, source, (*loc, "source"), problem)
         covers = tuple(str(c) for c in entry.get("covers", ()))
         for c in covers:
             if not _PROVISION.match(c):
@@ -251,11 +423,33 @@ def _sections(raw: Any, folder: Path, variables: tuple[Variable, ...],
     return tuple(out)
 
 
-@cache
+@lru_cache(maxsize=64)
 def model_digest(model: Model) -> str:
-    """SHA-256 over every file of the model's folder: changes when any template changes."""
+    """SHA-256 over every file of the model's folder: changes when any template changes.
+
+    Regular files count by their bytes, links by where they point; pipes, devices and
+    the like are left out (they are never read). A new version of the folder is a new
+    :class:`Model` (see :func:`load_model`), so the cache follows the files.
+    """
     digest = hashlib.sha256()
-    for path in sorted(p for p in model.path.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(model.path)).encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+    for name, info in _entries(model.path):
+        path = model.path / name
+        if stat.S_ISLNK(info.st_mode):
+            digest.update(f"{name} -> {os.readlink(path)}".encode() + b"\0")
+        elif stat.S_ISREG(info.st_mode):
+            digest.update(name.encode() + b"\0")
+            _hash_file(digest, path)
     return digest.hexdigest()
+
+
+def _hash_file(digest: Any, path: Path) -> None:
+    # In pieces: a big file that no template reads still costs no memory.
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        digest.update(b"\1")
+        return
+    with os.fdopen(fd, "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 16), b""):
+            digest.update(chunk)
+    digest.update(b"\0")

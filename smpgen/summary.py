@@ -6,10 +6,12 @@ from typing import Any
 
 from .context import profile_context
 from .document import model_renderer
+from .errors import ModelError
+from .numbering import references
 from .parse import parse_blocks
 from .profile import Profile
 from .sourcefile import Loc
-from .text import long_date
+from .text import long_date, render_budget
 from .tree import Blank, Block, Document, DocumentInfo, Inline, Paragraph, Section, Text
 
 PARTS = (("recommended_action", "Recommended Action"), ("background", "Background"),
@@ -40,8 +42,9 @@ def summary_document(profile: Profile, attachments: list[str]) -> Document:
         ("Approved by", [_or_blank(council, "approved_by", "initials")]),
         ("Attachments", [[Text(a)] for a in attachments]),
     ]
-    sections = [Section(f"summary-{key}", [Text(heading)], 1, _part(profile, context, key))
-                for key, heading in PARTS]
+    with render_budget():  # the limits hold for the three parts together
+        sections = [Section(f"summary-{key}", [Text(heading)], 1, _part(profile, context, key))
+                    for key, heading in PARTS]
     info = DocumentInfo(
         jurisdiction=[Text(f"{context['city']['kind']} of {context['city']['name']}")]
         if isinstance(context["city"]["name"], str) else [Blank("city.name", "")],
@@ -73,8 +76,15 @@ def _part(profile: Profile, context: dict[str, Any], key: str) -> list[Block]:
     source = profile.model.summary.get(key)
     if source is None:
         return [Paragraph([Blank(f"council.{key}", "")])]
-    rendered = model_renderer(profile.model).render(source, context)
-    return parse_blocks(rendered, keep_notes=False, where=str(profile.model.path / source))
+    renderer = model_renderer(profile.model)
+    where = profile.model.path / source
+    blocks = parse_blocks(renderer.render(source, context), keep_notes=False, where=str(where))
+    if references(blocks):
+        # The summary is a document of its own: the policy's section numbers mean nothing in it.
+        raise ModelError(f"{where}:{renderer.line_of(source, 'ref(')}: the executive summary "
+                         "cannot refer to the policy's sections with ref(); name the section "
+                         "in words")
+    return blocks
 
 
 def missing_council_fields(profile: Profile) -> list[Loc]:
