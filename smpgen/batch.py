@@ -61,6 +61,7 @@ def render_many(profiles: list[Path], *, jobs: int = 0,
     are :func:`smpgen.render`'s. Results come back in the profiles' order."""
     from .api import current_render
     from .parallel import cores as count
+    from .parallel import fork_context
 
     results: dict[Path, BatchItem] = {}
 
@@ -87,8 +88,8 @@ def render_many(profiles: list[Path], *, jobs: int = 0,
         for path in todo:
             finish(_render_one(path, each))
     else:
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        # Forked while this process holds no native library state, else started afresh.
+        context = fork_context() or multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             # Each worker is one of the cores already: it renders its profiles alone.
             each = {**options, "jobs": 1}

@@ -36,7 +36,7 @@ def run_all(tasks: Sequence[Callable[[], T]], *, jobs: int = 1) -> list[T]:
     the first must pickle (module-level functions, or :func:`functools.partial` of them,
     with picklable arguments); a task's exception is raised here."""
     workers = min(cores(jobs), len(tasks)) - 1
-    context = _fork_context() if workers > 0 else None
+    context = fork_context() if workers > 0 else None
     if context is None:
         return [task() for task in tasks]
     from concurrent.futures import ProcessPoolExecutor
@@ -56,7 +56,7 @@ def run_all(tasks: Sequence[Callable[[], T]], *, jobs: int = 1) -> list[T]:
                               "memory); run this again, or with --jobs 1") from None
 
 
-def _fork_context() -> Any:
+def fork_context() -> Any:
     if threading.active_count() > 1 or any(name in sys.modules for name in NATIVE):
         return None
     import multiprocessing  # only here: validate and init never fork
