@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, assert_never
 
 from docx.shared import Inches, Pt
 
-from ..form import OTHER, TrackingForm, field_value
+from ..form import Choice, FormRow, TrackingForm, form_rows
 from ..tree import Document, DocumentInfo, Text
 from . import _ooxml
 from .docx import DocxWriter
 
 LABEL_WIDTH, VALUE_WIDTH = Inches(1.9), Inches(4.6)
+MULTILINE_HEIGHTS = {"medium": 0.8, "long": 2.3}
+"""Inches of a ``multiline`` row, by its size (Word lets the writer grow it)."""
 
 
 class FormDocxWriter(DocxWriter):
@@ -27,48 +29,12 @@ class FormDocxWriter(DocxWriter):
         self.form = form
 
     def body(self) -> None:
-        form, record = self.form, self.form.record
+        form = self.form
         self.out.add_paragraph(form.instructions)
         table = self.out.add_table(rows=0, cols=2)
         table.style = self.style("Table Grid")
-
-        def row(label: str, height: float | None = None) -> Any:
-            cells = table.add_row().cells
-            cells[0].width, cells[1].width = LABEL_WIDTH, VALUE_WIDTH
-            cells[0].paragraphs[0].add_run(label).bold = True
-            if height:
-                _ooxml.row_height(table.rows[-1], int(height * 1440))
-            return cells[1]
-
-        def text(label: str, name: str, height: float | None = None) -> None:
-            cell = row(label, height)
-            cell.paragraphs[0].add_run(field_value(record, name))
-
-        def boxes(cell: Any, items: list[tuple[str, str, bool]]) -> None:
-            for i, (tag, label, checked) in enumerate(items):
-                p = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
-                p._p.append(_ooxml.checkbox(tag, checked))
-                p.add_run(" " + label)
-
-        if form.accounts:
-            boxes(row("City site or account"),
-                  [(f"account-{i:02d}", a, record is not None and record.account == a)
-                   for i, a in enumerate(form.accounts, start=1)])
-        else:
-            text("City site or account", "account")
-        text("Date of original post", "posted")
-        text("Screen name of poster", "screen_name")
-        text("Entire comment removed", "comment", height=2.3)
-        reasons = record.reasons if record else []
-        cell = row("Reason for removal")
-        boxes(cell, [(f"reason-{i:02d}", c, c in reasons)
-                     for i, c in enumerate(form.categories, start=1)]
-              + [("reason-other", "Other (describe): " + field_value(record, "other_reason"),
-                  OTHER in reasons)])
-        text("Date removed", "removed")
-        text("Removed by (name and title)", "removed_by")
-        text("Other pertinent information", "other_information", height=0.8)
-        text(f"Date received by the {form.coordinator}", "received")
+        for row in form_rows(form):
+            self.row(table, row)
         for r in table.rows:
             for c in r.cells:
                 for p in c.paragraphs:
@@ -76,6 +42,31 @@ class FormDocxWriter(DocxWriter):
         closing = self.out.add_paragraph()
         closing.paragraph_format.space_before = Pt(8)
         closing.add_run(form.retention_statement).italic = True
+
+    def row(self, table: Any, row: FormRow) -> None:
+        """One row of the form: its label in bold, then its value or check boxes."""
+        cells = table.add_row().cells
+        cells[0].width, cells[1].width = LABEL_WIDTH, VALUE_WIDTH
+        cells[0].paragraphs[0].add_run(row.label).bold = True
+        match row.kind:
+            case "text" | "date":
+                cells[1].paragraphs[0].add_run(row.value)
+            case "multiline":
+                _ooxml.row_height(table.rows[-1], int(MULTILINE_HEIGHTS[row.size] * 1440))
+                cells[1].paragraphs[0].add_run(row.value)
+            case "choices":
+                self.boxes(cells[1], row.choices)
+            case _:
+                assert_never(row.kind)
+
+    def boxes(self, cell: Any, choices: tuple[Choice, ...]) -> None:
+        """A Word check box and its label per choice, one a line; a choice's own text field
+        (the other reason) is printed after its label."""
+        for i, choice in enumerate(choices):
+            p = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
+            p._p.append(_ooxml.checkbox(choice.name, choice.checked))
+            detail = f": {choice.detail.value}" if choice.detail else ""
+            p.add_run(f" {choice.label}{detail}")
 
 
 def write_form_docx(form: TrackingForm) -> bytes:

@@ -1,7 +1,8 @@
 """PDF writer: the HTML writer's page laid out by WeasyPrint, with the project's own font.
 
 WeasyPrint may fetch nothing but the package's asset files and ``data:`` URLs, so no
-profile or model can make it read a local file or open a connection.
+profile or model can make it read a local file or open a connection. This module uses
+WeasyPrint's public API only; what needs its private parts is in :mod:`._weasyprint`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -23,6 +23,7 @@ from typing import Any
 from ..errors import FontError
 from ..form import TrackingForm
 from ..tree import Document
+from . import _weasyprint
 from .form_html import write_form_html
 from .html import HTMLWriter
 
@@ -119,6 +120,7 @@ def lay_out(html: str, *, forms: bool = False, plain_html: str | None = None) ->
     """Lay out ``html`` (which must already carry :func:`font_css`) for a tagged PDF;
     ``plain_html`` is the same page without a packet footer label, if it has one."""
     _only_own_fonts()
+    _weasyprint.import_weasyprint()
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -151,7 +153,7 @@ def _font_config(make: Any) -> Any:
 
 
 def _remove_font_folder(config: Any) -> None:
-    folder = getattr(config, "_folder", None)  # where WeasyPrint copies @font-face files
+    folder = _weasyprint.font_folder(config)
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -201,6 +203,7 @@ def write_packet(parts: list[tuple[str, LaidOut]], *, title: str) -> bytes:
     """One tagged PDF of every part's pages in order, as they were laid out (each keeps its
     own page numbers and footer). Each part gets a bookmark titled as given, with its own
     headings' bookmarks under it, and its link targets are kept to itself."""
+    _weasyprint.import_weasyprint()
     from weasyprint import Document as WeasyDocument
 
     pages: list[Any] = []
@@ -234,21 +237,9 @@ def _packet_page(page: Any, prefix: str, bookmark: str | None) -> Any:
 
 
 def _without_footer_label(document: Any) -> Any:
-    """A copy of ``document`` whose pages lack the bottom-left margin box.
-
-    WeasyPrint has no public way to change a laid-out page, so this takes the page box's
-    children (``Page._page_box``, stable within the pinned WeasyPrint 70); the packet
-    tests fail if that changes."""
-    pages = []
-    for page in document.pages:
-        box = page._page_box
-        kept = [child for child in box.children
-                if getattr(child, "at_keyword", None) != "@bottom-left"]
-        if len(kept) != len(box.children):
-            page = copy.copy(page)
-            page._page_box = box.copy_with_children(kept)
-        pages.append(page)
-    return document.copy(pages)
+    """A copy of ``document`` whose pages lack the bottom-left margin box (the label)."""
+    return document.copy([_weasyprint.without_margin_box(page, "@bottom-left")
+                          for page in document.pages])
 
 
 def _digest(*texts: str) -> bytes:
@@ -258,7 +249,7 @@ def _digest(*texts: str) -> bytes:
 def _write(document: Any, identifier: bytes, *, forms: bool, outlines: bool = False) -> bytes:
     def finish(doc: Any, pdf: Any) -> None:
         if forms:
-            _field_appearance(doc, pdf)
+            _weasyprint.mend_form_fields(pdf)
         if outlines:  # open with the bookmarks shown, as a packet of parts should
             pdf.catalog["PageMode"] = "/UseOutlines"
 
@@ -270,33 +261,3 @@ def _write(document: Any, identifier: bytes, *, forms: bool, outlines: bool = Fa
         finisher=finish,
     )
     return pdf
-
-
-def _field_appearance(_document: Any, pdf: Any) -> None:
-    """Mend WeasyPrint's form dictionaries before the PDF is written.
-
-    WeasyPrint starts every field's /DA with a graphics-state operator (``/a1.0 gs``),
-    which the PDF standard does not allow there, and gives the form no default /DA or
-    ZapfDingbats (``/ZaDb``) for redrawn check boxes; poppler-based readers then complain
-    of a missing font.
-    """
-    import pydyf
-
-    acroform = pdf.catalog.get("AcroForm")
-    if acroform is None:
-        return
-    for obj in pdf.objects:
-        if isinstance(obj, pydyf.Dictionary) and isinstance(obj.get("DA"), pydyf.String):
-            da = obj["DA"].string
-            text = da.decode() if isinstance(da, bytes) else str(da)
-            obj["DA"] = pydyf.String(re.sub(r"/\S+ gs\s*", "", text))
-    def deref(value: Any) -> Any:  # pydyf keeps indirect objects as b"N 0 R"
-        return pdf.objects[int(value.split()[0])] if isinstance(value, bytes) else value
-
-    fonts = deref(deref(acroform["DR"])["Font"])
-    first = next(iter(fonts))
-    acroform["DA"] = pydyf.String(f"0 g /{first} 10 Tf")
-    zadb = pydyf.Dictionary({"Type": "/Font", "Subtype": "/Type1",
-                             "BaseFont": "/ZapfDingbats"})
-    pdf.add_object(zadb)
-    fonts["ZaDb"] = zadb.reference
