@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
 from .context import inlines_of, lookup, profile_context
 from .errors import ModelError, Problem, ProfileError
-from .profile import Profile, check_values
+from .profile import Profile, check_values, checked_value, raw_value
 from .sourcefile import Loc, SourceFile, dotted, load_yaml
 from .text import long_date
 from .tree import plain
@@ -83,6 +83,89 @@ class TrackingForm:
                 f"{self.retention} after the {self.coordinator} receives it.")
 
 
+RowKind = Literal["text", "date", "multiline", "choices"]
+"""How a row is filled in: one line of text, a date, a box of several lines, or check boxes."""
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """A text field that belongs to a check box (the reason an "Other" box stands for)."""
+
+    name: str
+    """The field's name, in the PDF and in a removal record."""
+    label: str
+    """Its prompt in the PDF; the DOCX prints the value after the check box's label."""
+    value: str = ""
+    """The filled record's value as printed ('' on a blank form)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One check box of a ``choices`` row."""
+
+    name: str
+    """The check box's field name in the PDF and its content-control tag in the DOCX."""
+    label: str
+    """Printed beside the box, and its accessible name."""
+    checked: bool = False
+    """Ticked by the filled record."""
+    detail: FormField | None = None
+    """A text field that goes with this box, e.g. the reason for "Other (describe)"."""
+
+
+@dataclass(frozen=True, slots=True)
+class FormRow:
+    """One row of the tracking form: its label, then the field (or check boxes) to fill.
+
+    The rows are declared once, by :func:`form_rows`; every form writer lays out the same
+    rows in the same order, so a row added there appears in the PDF and the DOCX."""
+
+    name: str
+    """The field's name in the PDF and the removal record's key."""
+    label: str
+    """The row's heading, also the field's accessible name."""
+    kind: RowKind
+    """How it is filled in."""
+    value: str = ""
+    """The filled record's value as printed ('' on a blank form or a ``choices`` row)."""
+    choices: tuple[Choice, ...] = ()
+    """A ``choices`` row's check boxes, in order."""
+    size: Literal["medium", "long"] = "medium"
+    """A ``multiline`` row's height: a few lines, or as tall as the page allows."""
+
+
+def form_rows(form: TrackingForm) -> tuple[FormRow, ...]:
+    """The form's rows, in order, filled in from ``form.record`` when it has one."""
+    record = form.record
+    reasons = record.reasons if record else []
+
+    def row(name: str, label: str, kind: RowKind,
+            size: Literal["medium", "long"] = "medium") -> FormRow:
+        return FormRow(name, label, kind, field_value(record, name), size=size)
+
+    if form.accounts:  # one check box per account; a city that lists none writes it in
+        account = FormRow("account", "City site or account", "choices", choices=tuple(
+            Choice(f"account-{i:02d}", a, record is not None and record.account == a)
+            for i, a in enumerate(form.accounts, start=1)))
+    else:
+        account = row("account", "City site or account", "text")
+    other = FormField("other_reason", "Other reason", field_value(record, "other_reason"))
+    return (
+        account,
+        row("posted", "Date of original post", "date"),
+        row("screen_name", "Screen name of poster", "text"),
+        row("comment", "Entire comment removed", "multiline", size="long"),
+        FormRow("reasons", "Reason for removal", "choices", choices=(
+            *(Choice(f"reason-{i:02d}", c, c in reasons)
+              for i, c in enumerate(form.categories, start=1)),
+            Choice("reason-other", "Other (describe)", OTHER in reasons, other))),
+        row("removed", "Date removed", "date"),
+        row("removed_by", "Removed by (name and title)", "text"),
+        row("other_information", "Other pertinent information", "multiline"),
+        row("received", f"Date received by the {form.coordinator}", "date"),
+    )
+
+
 def tracking_form(profile: Profile) -> TrackingForm:
     """The blank form for ``profile``'s city."""
     spec = profile.model.tracking_form
@@ -124,32 +207,41 @@ def record_variables() -> tuple[Variable, ...]:
 def load_record(path: Path, form: TrackingForm) -> RemovalRecord:
     """Load a removal record; every problem is reported, located, as for a profile."""
     source = load_yaml(path, empty_hint=" (see the README's removal record example)")
-    values, problems, _ = check_values(source, record_variables())
-    if not problems:
-        _check_record(source, values, form, problems)
+    variables = record_variables()
+    values, problems, _ = check_values(source, variables)
+    _check_record(source, variables, form, problems)
     if problems:
         raise ProfileError(sorted(problems, key=lambda p: p.line))
     return RemovalRecord(**values)
 
 
-def _check_record(source: SourceFile, values: dict[str, Any], form: TrackingForm,
+def _check_record(source: SourceFile, variables: tuple[Variable, ...], form: TrackingForm,
                   problems: list[Problem]) -> None:
+    """The record against the city's lists and its own dates. Each check looks only at
+    values that passed their own, so it is reported alongside every other problem."""
+
     def problem(loc: Loc, message: str) -> None:
         problems.append(Problem(source.path, source.line_of(loc), dotted(loc), message))
 
-    if form.accounts and values["account"] not in form.accounts:
-        problem(("account",), f"{values['account']!r} is not one of the city's accounts; "
-                + _hint(values["account"], form.accounts))
+    def value(*loc: str) -> Any:
+        return checked_value(source, variables, loc, problems)
+
+    account = value("account")
+    if form.accounts and account and account not in form.accounts:
+        problem(("account",), f"{account!r} is not one of the city's accounts; "
+                + _hint(account, form.accounts))
+    reasons = value("reasons") or []
     allowed = [*form.categories, OTHER]
-    for i, reason in enumerate(values["reasons"]):
+    for i, reason in enumerate(reasons):
         if reason not in allowed:
             problem(("reasons", i), f"{reason!r} is not a removal category; "
                     + _hint(reason, allowed))
-    if OTHER in values["reasons"] and not values["other_reason"]:
+    if OTHER in reasons and raw_value(source, ("other_reason",)) is None:
         problem(("other_reason",), "is required when the reasons include \"other\"")
-    if values["removed"] < values["posted"]:
+    posted, removed, received = value("posted"), value("removed"), value("received")
+    if posted and removed and removed < posted:
         problem(("removed",), "is before the date of the original post")
-    if values["received"] and values["received"] < values["removed"]:
+    if removed and received and received < removed:
         problem(("received",), "is before the date the comment was removed")
 
 

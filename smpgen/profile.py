@@ -6,6 +6,7 @@ import datetime as dt
 import difflib
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -16,7 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import ModelError, Problem, ProfileError
-from .fields import describe, group_model
+from .fields import check_value, describe, field_type, group_model
 from .glyphs import missing_glyphs
 from .models import DEFAULT_MODEL, Model, get_model
 from .records import RecordsLaw, records_laws
@@ -111,9 +112,9 @@ def load_profile(path: Path, *, draft: bool = False,
         if "no model" not in str(e):
             raise
         raise _one(source, ("model",), str(e)) from None
-    values, problems, missing = check_values(source, profile_variables(model), draft=draft)
-    if not problems:
-        _cross_checks(source, values, problems)
+    variables = profile_variables(model)
+    values, problems, missing = check_values(source, variables, draft=draft)
+    _cross_checks(source, variables, problems)
     if problems:
         raise ProfileError(sorted(problems, key=lambda p: p.line))
     law = records_laws()[values["city"]["state"]] if values["city"]["state"] else None
@@ -165,9 +166,31 @@ def check_values(source: SourceFile, variables: tuple[Variable, ...], *,
         problems.extend(_translate(source, variables, e))
     missing: list[str] = []
     _check_required(variables, source.data, (), source, problems, missing, draft)
+    problems.extend(_misread_numbers(source, variables, problems))
     if not problems:
         _fill(variables, values)
     return values, problems, missing
+
+
+_PLAIN_INTEGER = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)")
+
+
+def _misread_numbers(source: SourceFile, variables: tuple[Variable, ...],
+                     problems: list[Problem]) -> list[Problem]:
+    """Whole numbers YAML 1.1 reads otherwise than a person would: ``010`` is 8 (octal),
+    ``0x10`` is 16 and ``1:30`` is 90 (base 60)."""
+    out = []
+    for loc, written in source.written.items():
+        var, _ = _var_at(variables, loc)
+        value = raw_value(source, loc)
+        if var is None or var.type != "integer" or _PLAIN_INTEGER.fullmatch(written) or \
+                not isinstance(value, int) or isinstance(value, bool) or \
+                any(p.field == dotted(loc) for p in problems):
+            continue
+        out.append(Problem(source.path, source.line_of(loc), dotted(loc),
+                           f"YAML reads {written} as {value}; write the number in plain "
+                           "decimal digits (no leading 0, 0x or colon)"))
+    return out
 
 
 def _blank_law() -> RecordsLaw:
@@ -211,11 +234,20 @@ def _translate(source: SourceFile, variables: tuple[Variable, ...],
         elif kind == "value_error":
             message = err["msg"].removeprefix("Value error, ")
         elif var is not None:
-            message = f"expected {var.expected()}, got {describe(err['input'])}"
+            message = _wrong_kind(var, err["input"], source.written.get(loc))
         else:
             message = err["msg"]
         out.append(Problem(source.path, source.line_of(loc), dotted(loc), message))
     return out
+
+
+def _wrong_kind(var: Variable, value: Any, written: str | None) -> str:
+    """What was expected and what was given, in the user's own characters (``0702``)."""
+    message = f"expected {var.expected()}, got {describe(value, written)}"
+    # A number or yes/no where text belongs is most often text YAML read as something else.
+    if field_type(var).takes_text and isinstance(value, bool | int | float):
+        message += " (put text in quotes)"
+    return message
 
 
 def _check_required(variables: tuple[Variable, ...], raw: Any, loc: Loc, source: SourceFile,
@@ -263,22 +295,65 @@ def _fill(variables: tuple[Variable, ...], values: dict[str, Any]) -> None:
         values[var.key] = value
 
 
-def _cross_checks(source: SourceFile, values: dict[str, Any], problems: list[Problem]) -> None:
-    doc = values["document"]
-    adoption = doc["adoption"]
-    given = [k for k in ("resolution", "adopted", "effective") if adoption[k] is not None]
-    if given and len(given) < 3:
-        for k in ("resolution", "adopted", "effective"):
-            if adoption[k] is None:
-                loc: Loc = ("document", "adoption", k)
-                problems.append(Problem(source.path, source.line_of(loc), dotted(loc),
-                                        "is required once any adoption detail is given; "
-                                        "fill in resolution, adopted and effective together"))
-    if adoption["adopted"] and adoption["effective"] and adoption["effective"] < adoption["adopted"]:
-        loc = ("document", "adoption", "effective")
-        problems.append(Problem(source.path, source.line_of(loc), dotted(loc),
-                                "is before the adoption date"))
-    if doc["numbering"] == "policy-number" and not doc["policy_number"]:
-        loc = ("document", "numbering")
-        problems.append(Problem(source.path, source.line_of(loc), dotted(loc),
-                                "policy-number numbering needs document.policy_number"))
+_ADOPTION = ("resolution", "adopted", "effective")
+
+
+def _cross_checks(source: SourceFile, variables: tuple[Variable, ...],
+                  problems: list[Problem]) -> None:
+    """Checks between fields. Each looks only at values that passed their own check, so
+    they run, and are reported, alongside every other problem in the file."""
+
+    def problem(loc: Loc, message: str) -> None:
+        problems.append(Problem(source.path, source.line_of(loc), dotted(loc), message))
+
+    def value(*loc: str) -> Any:
+        return checked_value(source, variables, loc, problems)
+
+    def given(loc: Loc) -> bool:  # in the file, if perhaps not readable (2026-02-30)
+        return raw_value(source, loc) is not None or any(p.field == dotted(loc) for p in problems)
+
+    adoption = [k for k in _ADOPTION if given(("document", "adoption", k))]
+    if adoption and len(adoption) < len(_ADOPTION):
+        for k in _ADOPTION:
+            if k not in adoption:
+                problem(("document", "adoption", k), "is required once any adoption detail is "
+                        "given; fill in resolution, adopted and effective together")
+    adopted = value("document", "adoption", "adopted")
+    effective = value("document", "adoption", "effective")
+    if adopted and effective and effective < adopted:
+        problem(("document", "adoption", "effective"), "is before the adoption date")
+    policy_number = value("document", "policy_number")
+    if policy_number and "%" in policy_number:
+        # Word's level text (702.%1) would read a % in the prefix as a counter.
+        problem(("document", "policy_number"), "contains %, which Word would read as part of "
+                "a section number; remove it")
+    if value("document", "numbering") == "policy-number" and \
+            not given(("document", "policy_number")):
+        problem(("document", "numbering"), "policy-number numbering needs document.policy_number")
+
+
+def raw_value(source: SourceFile, loc: Loc) -> Any:
+    """The value at ``loc`` as the file gives it, unchecked; None where there is none."""
+    value: Any = source.data
+    for part in loc:
+        if isinstance(part, int):
+            value = value[part] if isinstance(value, list) and part < len(value) else None
+        else:
+            value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def checked_value(source: SourceFile, variables: tuple[Variable, ...], loc: Loc,
+                  problems: list[Problem]) -> Any:
+    """The value at ``loc`` (its default when left out) once it passes its own check;
+    None if it is missing or already among ``problems``."""
+    var, _ = _var_at(variables, loc)
+    if var is None or any(p.field == dotted(loc) for p in problems):
+        return None
+    raw = raw_value(source, loc)
+    if raw is None:
+        return var.default
+    try:
+        return check_value(var, raw)
+    except ValueError:
+        return None

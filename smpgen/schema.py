@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .fields import group_schema
 from .models import Model
 from .profile import profile_variables
-from .records import records_laws
 from .variables import Variable
 
 
 def profile_schema(model: Model) -> dict[str, Any]:
     """A JSON Schema (2020-12) of the profile fields for ``model``."""
-    schema = _group(profile_variables(model))
+    schema = group_schema(profile_variables(model))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"smpgen:profile:{model.id}:{model.version}",
@@ -25,54 +25,6 @@ def profile_schema(model: Model) -> dict[str, Any]:
 def schema_text(model: Model) -> str:
     """The schema as the JSON text ``smpgen schema`` prints."""
     return json.dumps(profile_schema(model), indent=2, ensure_ascii=False) + "\n"
-
-
-def _group(fields: tuple[Variable, ...]) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {f.key: _var(f) for f in fields},
-    }
-    required = [f.key for f in fields if f.required]
-    if required:
-        out["required"] = required
-    return out
-
-
-def _var(var: Variable) -> dict[str, Any]:
-    out: dict[str, Any]
-    match var.type:
-        case "object":
-            out = _group(var.fields)
-        case "text" | "paragraph":
-            out = {"type": "string", "minLength": 1}
-        case "integer":
-            out = {"type": "integer"}
-        case "boolean":
-            out = {"type": "boolean"}
-        case "date":
-            out = {"type": "string", "format": "date"}
-        case "choice":
-            out = {"enum": list(var.choices)}
-        case "url":
-            out = {"type": "string", "pattern": "^https?://"}
-        case "email":
-            out = {"type": "string", "format": "email"}
-        case "state":
-            out = {"enum": sorted(records_laws())}
-        case _:
-            assert var.item is not None
-            out = {"type": "array", "items": _var(var.item)}
-            if var.min_items:
-                out["minItems"] = var.min_items
-    if var.guidance:
-        out["description"] = var.guidance
-    if var.default is not None:
-        out["default"] = var.default
-    if var.example is not None:
-        out["examples"] = [var.example if not hasattr(var.example, "isoformat")
-                           else var.example.isoformat()]
-    return out
 
 
 def reference_markdown(model: Model) -> str:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 TYPES = ("text", "paragraph", "integer", "boolean", "date", "choice", "url", "email", "state",
-         "list", "object")
-"""Every ``type:`` a variable may declare."""
+         "language", "list", "object")
+"""Every ``type:`` a variable may declare (each is a class in :mod:`smpgen.fields`)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -45,6 +45,10 @@ class Variable:
     """For an ``object``: its fields, in order."""
     min_items: int = 0
     """For a ``list``: the fewest items allowed."""
+    minimum: int | None = None
+    """For an ``integer``: the smallest value allowed (``min:``; 0 when not declared)."""
+    maximum: int | None = None
+    """For an ``integer``: the largest value allowed (``max:``; none when not declared)."""
 
     @property
     def is_group(self) -> bool:
@@ -53,7 +57,10 @@ class Variable:
 
     def expected(self) -> str:
         """How to describe a good value to a person."""
-        return _expected(self)
+        # Imported here: fields builds on this module (and brings in pydantic).
+        from .fields import field_type
+
+        return field_type(self).expected(self)
 
     def walk(self) -> list[Variable]:
         """This variable and, for a group, every variable below it."""
@@ -61,35 +68,6 @@ class Variable:
         for f in self.fields:
             out.extend(f.walk())
         return out
-
-
-def _expected(var: Variable) -> str:
-    match var.type:
-        case "text":
-            return "one line of text"
-        case "paragraph":
-            return "text (may span lines)"
-        case "integer":
-            return "a whole number"
-        case "boolean":
-            return "true or false"
-        case "date":
-            return "a date written YYYY-MM-DD"
-        case "choice":
-            return "one of: " + ", ".join(var.choices)
-        case "url":
-            return "a web address starting with https:// or http://"
-        case "email":
-            return "an email address"
-        case "state":
-            return "a two-letter state code such as MN"
-        case "list":
-            assert var.item is not None
-            inner = var.item.expected() if var.item.type != "object" else "entries with " + \
-                ", ".join(f.key for f in var.item.fields)
-            return f"a list of {inner}" if var.item.type == "object" else f"a list, each item {inner}"
-        case _:
-            return "a mapping with " + ", ".join(f.key for f in var.fields)
 
 
 class DeclarationError(ValueError):
@@ -101,7 +79,7 @@ class DeclarationError(ValueError):
 
 
 _KEYS = {"type", "required", "default", "guidance", "suggestion", "example", "choices", "item",
-         "fields", "min_items"}
+         "fields", "min_items", "min", "max"}
 
 
 def parse_group(raw: Any, prefix: str, loc: tuple[str | int, ...]) -> tuple[Variable, ...]:
@@ -144,6 +122,12 @@ def parse_variable(key: str, name: str, spec: Any, loc: tuple[str | int, ...]) -
     default = spec.get("default")
     if vtype == "choice" and default is not None and default not in choices:
         raise DeclarationError((*loc, "default"), f"default {default!r} is not among the choices")
+    minimum, maximum = _bound(spec, "min", vtype, loc), _bound(spec, "max", vtype, loc)
+    if minimum is not None and maximum is not None and minimum > maximum:
+        raise DeclarationError((*loc, "max"), f"max {maximum} is below min {minimum}")
+    if isinstance(default, int) and not isinstance(default, bool) and (
+            (minimum is not None and default < minimum) or (maximum is not None and default > maximum)):
+        raise DeclarationError((*loc, "default"), f"default {default} is outside min and max")
     return Variable(
         key=key,
         name=name,
@@ -157,4 +141,18 @@ def parse_variable(key: str, name: str, spec: Any, loc: tuple[str | int, ...]) -
         item=item,
         fields=fields,
         min_items=int(spec.get("min_items", 0)),
+        minimum=minimum,
+        maximum=maximum,
     )
+
+
+def _bound(spec: dict[str, Any], key: str, vtype: str, loc: tuple[str | int, ...]) -> int | None:
+    """An integer's declared ``min`` or ``max``."""
+    value = spec.get(key)
+    if value is None:
+        return None
+    if vtype != "integer":
+        raise DeclarationError((*loc, key), f"'{key}' applies only to an integer")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DeclarationError((*loc, key), f"'{key}' is a whole number")
+    return value

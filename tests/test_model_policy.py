@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import REPO, deep_merge, docx_text, pdf_pages, run
+from helpers import REPO, W, deep_merge, docx_part, docx_text, pdf_pages, run
+from lxml import etree
 
 import smpgen
 from smpgen.numbering import number_sections, references, scheme
@@ -95,10 +96,42 @@ def check_references(doc: Document) -> None:
     assert set(targets) <= set(numbers)
 
 
+def printed(html: str) -> tuple[dict[str, tuple[list[str], str]], list[tuple[str, str]]]:
+    """What a reader sees in the HTML: for each section id, the numbers printed before its
+    heading and its parents' headings (outermost first) and its title; and each
+    cross-reference's printed text with the section it links to."""
+    from lxml import html as lxml_html
+
+    root = lxml_html.fromstring(html)
+    sections: dict[str, tuple[list[str], str]] = {}
+    for section in root.iter("section"):
+        chain = [*reversed(list(section.iterancestors("section"))), section]
+        numbers = ["".join(s[0].xpath("./span[@class='num']/text()")) for s in chain]
+        title = "".join(section[0].xpath("./text()|./*[not(@class='num')]//text()")).strip()
+        sections[section.get("id")] = (numbers, title)
+    refs = [(str(a.get("href"))[1:], a.text_content()) for a in root.iter("a")
+            if a.get("class") == "xref"]
+    return sections, refs
+
+
+def expected_reference(numbering: str, numbers: list[str], title: str) -> str:
+    """How a cross-reference names a section whose headings print ``numbers``."""
+    if numbering == "headings":
+        return f"the \u201c{title}\u201d section"
+    if numbering == "outline":
+        return "Section " + numbers[0].rstrip(".") + "".join(f"({n.rstrip('.')})"
+                                                             for n in numbers[1:])
+    return "Section " + numbers[-1].rstrip(".")
+
+
 @pytest.mark.parametrize("numbering", ["decimal", "outline", "policy-number", "headings"])
 @pytest.mark.parametrize("off", [None, *OPTIONAL, "all"])
-def test_optional_sections_and_references(numbering: str, off: str | None,
-                                          tmp_path: Path) -> None:
+def test_optional_sections_renumber_what_is_printed(numbering: str, off: str | None,
+                                                    tmp_path: Path) -> None:
+    """Switching sections off renumbers the numbers printed at the headings, and every
+    printed cross-reference names its target's printed number."""
+    from smpgen.writers.html import write_html
+
     data = example("pine-ridge-ar")
     data["document"] = {"numbering": numbering, "policy_number": "702"}
     toggles = {k: not (off == "all" or k == off) for k in OPTIONAL}
@@ -109,14 +142,51 @@ def test_optional_sections_and_references(numbering: str, off: str | None,
     removed = set(section_ids(full)) - set(section_ids(doc))
     assert len(removed) == sum(not v for v in toggles.values())
     check_references(doc)
-    numbers = number_sections(doc, scheme(numbering, "702"))
-    top = [numbers[s.id].label for s in doc.sections]
-    if numbering == "decimal":
-        assert top == [f"{i}." for i in range(1, len(top) + 1)]
-    elif numbering == "policy-number":
-        assert top == [f"702.{i}" for i in range(1, len(top) + 1)]
-    elif numbering == "headings":
-        assert set(top) == {""}
+    sections, refs = printed(write_html(doc))
+    top = [sections[s.id][0][0] for s in doc.sections]
+    count = range(1, len(top) + 1)
+    assert top == {"decimal": [f"{i}." for i in count], "outline": [f"{i}." for i in count],
+                   "policy-number": [f"702.{i}" for i in count],
+                   "headings": ["" for _ in count]}[numbering]
+    assert refs, "the model cross-references its sections"
+    for target, text in refs:
+        assert text == expected_reference(numbering, *sections[target]), (target, text)
+
+
+def test_a_section_switched_off_renumbers_the_pdf_and_docx(tmp_path: Path) -> None:
+    """The PDF prints consecutive numbers with the section gone, and the DOCX's
+    cross-references carry the same numbers as their text."""
+    data = example("pine-ridge-ar")
+    data["document"] = {"numbering": "decimal"}
+    data["optional_sections"] = dict.fromkeys(OPTIONAL, True) | {"personal_use": False}
+    path = tmp_path / "city.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = run(["render", str(path), "--format", "pdf,docx,html", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    folder = tmp_path / "city"
+    pdf = " ".join(" ".join(pdf_pages(folder / "social-media-policy.pdf")).split())
+    doc = smpgen.build_document(path)
+    assert "personal-use" not in section_ids(doc)
+    titles = [" ".join(plain_title(s).split()) for s in doc.sections]
+    positions = [pdf.index(f"{i}. {title}") for i, title in enumerate(titles, start=1)]
+    assert positions == sorted(positions)
+    sections, refs = printed((folder / "social-media-policy.html").read_text())
+    assert refs
+    for target, text in refs:
+        assert text == expected_reference("decimal", *sections[target])
+        assert text in pdf
+    # Word shows each REF field's cached text after "Section " until it updates fields.
+    body = etree.fromstring(docx_part(folder / "social-media-policy.docx",
+                                      "word/document.xml").encode())
+    fields = ["Section " + "".join(f.itertext()) for f in body.iter(f"{W}fldSimple")
+              if f.get(f"{W}instr", "").strip().startswith("REF ")]
+    assert fields == [text for _, text in refs]
+
+
+def plain_title(section: Section) -> str:
+    from smpgen.tree import plain
+
+    return plain(section.title)
 
 
 def test_switching_the_comment_mode_changes_only_its_provisions(tmp_path: Path) -> None:

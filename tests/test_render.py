@@ -179,7 +179,7 @@ def test_same_inputs_same_bytes_and_provenance(tmp_path: Path,
     assert digests[0] == digests[1] and len(digests[0]) == 8
     profile_sha = hashlib.sha256(path.read_bytes()).hexdigest()
     pdf = PdfReader(tmp_path / "run1" / "city" / "social-media-policy.pdf").metadata
-    assert pdf["/smpgenprofilesha256"]  # WeasyPrint lower-cases custom keys == profile_sha
+    assert pdf["/smpgenprofilesha256"] == profile_sha  # WeasyPrint lower-cases custom keys
     assert pdf["/smpgenmodel"].startswith("city-social-media ")
     assert pdf["/CreationDate"].startswith("D:20261006")
     props = open_docx(str(tmp_path / "run1" / "city" / "social-media-policy.docx")).core_properties

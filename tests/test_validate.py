@@ -34,9 +34,9 @@ CASES = [
       "(for example: Communications Coordinator)",
       "{p}:8: officials.cordinator: unknown field; did you mean 'coordinator'?"]),
     ("wrong type", GOOD.replace("name: Lakeshore", "name: 12"),
-     ["{p}:2: city.name: expected one line of text, got the number 12"]),
+     ["{p}:2: city.name: expected one line of text, got the number 12 (put text in quotes)"]),
     ("yes is not text", GOOD.replace("name: Lakeshore", "name: yes"),
-     ["{p}:2: city.name: expected one line of text, got true (put text in quotes)"]),
+     ["{p}:2: city.name: expected one line of text, got yes (put text in quotes)"]),
     ("state that does not exist", GOOD.replace("state: MN", "state: XX"),
      ["{p}:3: city.state: 'XX' is not a US state code; expected a two-letter code such as MN"]),
     ("state written out", GOOD.replace("state: MN", "state: Minnesota"),
@@ -74,6 +74,18 @@ CASES = [
      ["{p}:1: model: no model 'nope'; available: city-social-media (see 'smpgen models')"]),
     ("control character", GOOD.replace("name: Lakeshore", 'name: "Lake\\u0007shore"'),
      ["{p}:2: city.name: contains the control character U+0007; remove it"]),
+    ("a number YAML reads as octal", GOOD + "document:\n  policy_number: 0702\n",
+     ["{p}:10: document.policy_number: expected one line of text, got the number 0702 "
+      "(put text in quotes)"]),
+    ("a bidirectional override", GOOD.replace("name: Lakeshore", 'name: "Lake\\u202Eshore"'),
+     ["{p}:2: city.name: contains the invisible formatting character U+202E RIGHT-TO-LEFT "
+      "OVERRIDE; remove it (retype the value if your editor does not show it)"]),
+    ("a language that is no tag", GOOD + "document:\n  language: 'en\"x'\n",
+     ["{p}:10: document.language: 'en\"x' is not a language tag; write one such as en-US, "
+      "es-419 or zh-Hant-TW (letters, digits and hyphens)"]),
+    ("a negative count", GOOD + "public_comments:\n  response_days: -5\n",
+     ["{p}:10: public_comments.response_days: expected a whole number, 0 or more, got the "
+      "number -5"]),
 ]
 
 

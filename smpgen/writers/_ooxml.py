@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -16,11 +17,10 @@ W = nsdecls("w")
 
 
 def _lvl(ilvl: int, level: Level, indent: int, hanging: int, *, style: str | None = None) -> str:
-    fmt = level.fmt if level.fmt != "none" else "none"
-    text = level.text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    pstyle = f'<w:pStyle w:val="{style}"/>' if style else ""
-    return (f'<w:lvl w:ilvl="{ilvl}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>{pstyle}'
-            f'<w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/>'
+    # The level text carries the policy number, a profile value.
+    pstyle = f"<w:pStyle w:val={quoteattr(style)}/>" if style else ""
+    return (f'<w:lvl w:ilvl="{ilvl}"><w:start w:val="1"/><w:numFmt w:val={quoteattr(level.fmt)}/>'
+            f"{pstyle}<w:lvlText w:val={quoteattr(level.text)}/><w:lvlJc w:val=\"left\"/>"
             f'<w:pPr><w:ind w:left="{indent}" w:hanging="{hanging}"/></w:pPr></w:lvl>')
 
 
@@ -32,7 +32,7 @@ def abstract_num(abstract_id: int, name: str, levels: tuple[Level, ...], *,
              style=styles[i] if i < len(styles) else None)
         for i, lv in enumerate(levels))
     return parse_xml(f'<w:abstractNum {W} w:abstractNumId="{abstract_id}">'
-                     f'<w:multiLevelType w:val="multilevel"/><w:name w:val="{name}"/>'
+                     f'<w:multiLevelType w:val="multilevel"/><w:name w:val={quoteattr(name)}/>'
                      f"{lvls}</w:abstractNum>")
 
 
@@ -67,15 +67,13 @@ def num_pr(num_id: int, ilvl: int) -> Any:
 
 def field(instr: str, result: str) -> Any:
     """A ``w:fldSimple`` (PAGE, NUMPAGES, REF) with ``result`` as its cached text."""
-    from xml.sax.saxutils import escape
-
-    return parse_xml(f'<w:fldSimple {W} w:instr=" {escape(instr)} "><w:r><w:t xml:space="preserve">'
-                     f"{escape(result)}</w:t></w:r></w:fldSimple>")
+    return parse_xml(f"<w:fldSimple {W} w:instr={quoteattr(f' {instr} ')}><w:r>"
+                     f'<w:t xml:space="preserve">{escape(result)}</w:t></w:r></w:fldSimple>')
 
 
 def bookmark(paragraph: Any, bookmark_id: int, name: str) -> None:
     """Bookmark a whole paragraph (the target of REF fields)."""
-    start = parse_xml(f'<w:bookmarkStart {W} w:id="{bookmark_id}" w:name="{name}"/>')
+    start = parse_xml(f'<w:bookmarkStart {W} w:id="{bookmark_id}" w:name={quoteattr(name)}/>')
     end = parse_xml(f'<w:bookmarkEnd {W} w:id="{bookmark_id}"/>')
     p = paragraph._p
     ppr = p.find(qn("w:pPr"))
@@ -88,8 +86,6 @@ def bookmark(paragraph: Any, bookmark_id: int, name: str) -> None:
 
 def content_control(tag: str, title: str, runs: list[Any]) -> Any:
     """A plain-text content control around ``runs``: Word tabs between the blanks."""
-    from xml.sax.saxutils import quoteattr
-
     sdt = parse_xml(f"<w:sdt {W}><w:sdtPr><w:alias w:val={quoteattr(title)}/>"
                     f"<w:tag w:val={quoteattr(tag)}/><w:showingPlcHdr/><w:text/></w:sdtPr>"
                     "<w:sdtContent/></w:sdt>")
@@ -115,8 +111,8 @@ def watermark_run(text: str) -> Any:
         "mso-position-horizontal-relative:margin;mso-position-vertical:center;"
         'mso-position-vertical-relative:margin" o:allowincell="f" fillcolor="#c00000" '
         'stroked="f"><v:fill opacity=".12"/>'
-        f'<v:textpath style="font-family:&quot;Times New Roman&quot;;font-size:1pt" '
-        f'string="{text}"/></v:shape></w:pict></w:r>')
+        '<v:textpath style="font-family:&quot;Times New Roman&quot;;font-size:1pt" '
+        f"string={quoteattr(text)}/></v:shape></w:pict></w:r>")
 
 
 def pin_zip(data: bytes) -> bytes:
@@ -137,8 +133,6 @@ W14 = 'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml"'
 
 def checkbox(tag: str, checked: bool) -> Any:
     """A Word check box content control (click to tick), drawn as a ballot box."""
-    from xml.sax.saxutils import quoteattr
-
     glyph = "\u2612" if checked else "\u2610"
     font = 'w:ascii="MS Gothic" w:eastAsia="MS Gothic" w:hAnsi="MS Gothic" w:hint="eastAsia"'
     return parse_xml(

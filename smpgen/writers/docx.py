@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 from docx import Document as new_docx
 from docx.enum.section import WD_SECTION_START
@@ -97,12 +98,13 @@ class DocxWriter:
         rpr = styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
         for old in rpr.findall(qn("w:lang")):
             rpr.remove(old)
-        rpr.append(parse_xml(f'<w:lang {nsdecls("w")} w:val="{lang}" w:eastAsia="{lang}" '
-                             f'w:bidi="ar-SA"/>'))
+        rpr.append(parse_xml(f'<w:lang {nsdecls("w")} w:val={quoteattr(lang)} '
+                             f'w:eastAsia={quoteattr(lang)} w:bidi="ar-SA"/>'))
         for old in rpr.findall(qn("w:rFonts")):
             rpr.remove(old)
-        rpr.insert(0, parse_xml(f'<w:rFonts {nsdecls("w")} w:ascii="{FONT}" w:hAnsi="{FONT}" '
-                                f'w:eastAsia="{FONT}" w:cs="{FONT}"/>'))
+        font = quoteattr(FONT)
+        rpr.insert(0, parse_xml(f'<w:rFonts {nsdecls("w")} w:ascii={font} w:hAnsi={font} '
+                                f"w:eastAsia={font} w:cs={font}/>"))
         for level, size in ((1, 13), (2, 12), (3, 12)):
             style = styles[f"Heading {level}"]
             _font(style, FONT, size, bold=True, italic=level == 3)
@@ -250,8 +252,8 @@ class DocxWriter:
     def properties(self) -> None:
         info = self.doc.info
         cp = self.out.core_properties
-        cp.title = f"{plain(info.jurisdiction)} {info.title}"
-        cp.subject = info.subject
+        cp.title = _core_property(f"{plain(info.jurisdiction)} {info.title}")
+        cp.subject = _core_property(info.subject)
         cp.language = info.language
         cp.author = cp.last_modified_by = "smpgen"
         cp.keywords = "social media policy"
@@ -332,7 +334,7 @@ class DocxWriter:
                 self.inlines(p, node.children, bold=bold, italic=True)
             case Link():
                 rid = p.part.relate_to(node.href, _HYPERLINK, is_external=True)
-                link = parse_xml(f'<w:hyperlink {nsdecls("w", "r")} r:id="{rid}"/>')
+                link = parse_xml(f'<w:hyperlink {nsdecls("w", "r")} r:id={quoteattr(rid)}/>')
                 start = len(p._p)
                 self.inlines(p, node.children, bold=bold, italic=italic)
                 for r in list(p._p)[start:]:
@@ -366,6 +368,18 @@ class DocxWriter:
 
 
 _HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+
+
+CORE_PROPERTY_LIMIT = 255
+"""Characters python-docx (and Word) allow in a file property such as the title."""
+
+
+def _core_property(text: str) -> str:
+    """``text`` shortened to fit a file property: a long city name or title is valid in the
+    document, and only its copy in the properties is cut."""
+    if len(text) <= CORE_PROPERTY_LIMIT:
+        return text
+    return text[:CORE_PROPERTY_LIMIT - 1].rstrip() + "\u2026"
 
 
 def _font(style: Any, name: str, size: float, *, bold: bool = False, italic: bool = False) -> None:

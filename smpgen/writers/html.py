@@ -74,7 +74,7 @@ class HTMLWriter:
             f"<title>{escape(title)}</title>\n{meta}",
             f"<style>\n{stylesheet('policy.css')}{footer_css(info.footer_label)}{self.extra_css}"
             "</style>\n</head>\n",
-            f'<body class="{" ".join(classes)}">\n',
+            f'<body class="{escape(" ".join(classes))}">\n',
         ]
         if info.draft:
             parts.append('<div class="watermark" aria-hidden="true">DRAFT</div>\n')
