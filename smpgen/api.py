@@ -208,9 +208,20 @@ def load(profile: str | Path, *, draft: bool = False,
                         templates=Path(templates) if templates is not None else None)
 
 
-def list_models(*, templates: str | Path | None = DEFAULT_OPTIONS.templates) -> list[Model]:
-    """The shipped models and those in the user's ``templates`` folder."""
-    return find_models(Path(templates) if templates is not None else None)
+class ModelList(list[Model]):
+    """The models that load, shipped ones first (a plain list of them), and ``problems``:
+    every located problem of the model folders that do not load."""
+
+    def __init__(self, models: Iterable[Model], problems: Iterable[Problem] = ()) -> None:
+        super().__init__(models)
+        self.problems = list(problems)
+
+
+def list_models(*, templates: str | Path | None = DEFAULT_OPTIONS.templates) -> ModelList:
+    """The shipped models and those in the user's ``templates`` folder; a broken model is
+    left out and its problems listed in ``problems``, so it hides none of the others."""
+    models, problems = find_models(Path(templates) if templates is not None else None)
+    return ModelList(models, problems)
 
 
 def build_document(profile: str | Path, *, edition: str = "council", draft: bool = False,

@@ -80,7 +80,8 @@ def cli(ctx: click.Context, templates: Path) -> None:
 @click.option("--state", required=True, help="Two-letter state code, e.g. MN.")
 @click.option("--model", "model_id", default="city-social-media", show_default=True,
               help="The model the profile fills in.")
-@click.option("--force", is_flag=True, help="Overwrite an existing profile.")
+@click.option("--force", is_flag=True,
+              help="Overwrite an existing profile, and a schema file beside it that differs.")
 @click.pass_obj
 def init(obj: dict[str, Any], path: Path, name: str, state: str, model_id: str,
          force: bool) -> None:
@@ -243,12 +244,14 @@ def model(obj: dict[str, Any], model_id: str, formats: tuple[Format, ...], out_d
               help="Also print, per model, each provision id and the section covering it.")
 @click.pass_obj
 def models(obj: dict[str, Any], show_coverage: bool) -> None:
-    """List the shipped models and those in your templates folder."""
+    """List the shipped models and those in your templates folder; print every problem of
+    a model that does not load as FILE:LINE: FIELD: MESSAGE."""
     from .api import list_models
     from .coverage import coverage
 
+    models = list_models(templates=obj["templates"])
     uncovered = 0
-    for m in list_models(templates=obj["templates"]):
+    for m in models:
         click.echo(f"{m.id}  {m.version}  {m.origin}  {m.title}  ({m.path})")
         if not show_coverage:
             continue
@@ -257,8 +260,15 @@ def models(obj: dict[str, Any], show_coverage: bool) -> None:
             note = " (optional section)" if c.optional else ""
             click.echo(f"  {c.provision}  {c.name}: {where}{note}")
             uncovered += not c.sections
+    for p in models.problems:
+        click.echo(str(p), err=True)
     if uncovered:
         click.echo(f"{uncovered} provision(s) not covered.", err=True)
+    if models.problems:
+        broken = len({p.path for p in models.problems})
+        click.echo(f"{broken} model(s) could not be loaded.", err=True)
+        sys.exit(2)
+    if uncovered:
         sys.exit(1)
 
 

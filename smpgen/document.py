@@ -11,7 +11,8 @@ from .models import Model
 from .numbering import Scheme, number_sections, references, scheme
 from .parse import parse_blocks, parse_section
 from .profile import Profile, model_provenance
-from .text import TextRenderer, long_date, render_budget
+from .sandbox import render_budget
+from .text import TextRenderer, long_date
 from .tree import Block, Document, DocumentInfo, Inline, Section, Text, plain
 
 

@@ -62,6 +62,28 @@ class ModelError(UserError):
     """A model (template folder) that is missing, malformed, or breaks the sandbox."""
 
 
+class ModelManifestError(ModelError):
+    """A model whose manifest (``model.yaml``) cannot be loaded, with every problem found
+    in it, located; the message is ``heading`` and then one line for each."""
+
+    def __init__(self, heading: str, problems: list[Problem]) -> None:
+        super().__init__("\n".join([heading, *(str(p) for p in problems)]))
+        self.heading = heading
+        self.problems = problems
+
+    def __reduce__(self) -> tuple[type[ModelManifestError], tuple[str, list[Problem]]]:
+        return (ModelManifestError, (self.heading, self.problems))
+
+
+class ModelFileError(ModelError):
+    """A file a model names that it may not read: outside its folder, not a regular file,
+    or too big. The message names the file as the model wrote it; the caller says where."""
+
+
+class ModelFileMissing(ModelFileError):
+    """A file a model names that is not there."""
+
+
 class FontError(SmpgenError):
     """The fonts the PDF embeds are missing from the installation."""
 

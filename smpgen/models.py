@@ -1,4 +1,6 @@
-"""Finding and loading models: template folders with a ``model.yaml`` manifest."""
+"""Finding and loading models: template folders with a ``model.yaml`` manifest, checked
+in full when loaded; and each model's digest. Which files a model may read, and how
+their changes are noticed, is :mod:`smpgen.modelfiles`."""
 
 from __future__ import annotations
 
@@ -10,12 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import ModelError, Problem, ProfileError
+from .errors import ModelError, ModelFileError, ModelManifestError, Problem, ProfileError
+from .modelfiles import folder_entries, model_file, read_model_bytes, stat_stamp
 from .sourcefile import dotted, load_yaml
 from .variables import DeclarationError, Variable, parse_group
 
@@ -27,12 +30,6 @@ DEFAULT_MODEL = "city-social-media"
 MANIFEST = "model.yaml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _PROVISION = re.compile(r"^[PN]\d\d$")
-
-MAX_FILE_BYTES = 1_000_000
-"""The most a model file (model.yaml, a section, a note, an included part) may hold; the
-shipped model's largest is about 20 kB."""
-MAX_FOLDER_ENTRIES = 10_000
-"""The most files and folders a model folder may hold (each is looked at on every load)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +106,23 @@ def _folders(local_dir: Path | None) -> list[tuple[Path, str]]:
             for manifest in sorted(root.glob(f"*/{MANIFEST}"))]
 
 
-def find_models(local_dir: Path | None = Path("templates")) -> list[Model]:
-    """Every model: shipped ones first, then those in ``local_dir`` (which win on the same id)."""
+def find_models(local_dir: Path | None = Path("templates")) -> tuple[list[Model], list[Problem]]:
+    """Every model that loads: shipped ones first, then those in ``local_dir`` (which win
+    on the same id); and every located problem of the model folders that do not load, so
+    one broken model hides none of the others."""
     found: dict[str, Model] = {}
+    problems: list[Problem] = []
     for folder, origin in _folders(local_dir):
-        model = load_model(folder, origin)
+        try:
+            model = load_model(folder, origin)
+        except ModelManifestError as e:
+            problems += e.problems
+            continue
+        except ModelError as e:  # the folder itself, e.g. one holding too many files
+            problems.append(Problem(folder.resolve() / MANIFEST, 1, "", str(e)))
+            continue
         found[model.id] = model
-    return list(found.values())
+    return list(found.values()), problems
 
 
 def get_model(model_id: str, local_dir: Path | None = Path("templates")) -> Model:
@@ -136,7 +143,7 @@ def get_model(model_id: str, local_dir: Path | None = Path("templates")) -> Mode
 def _declared_id(folder: Path) -> str | None:
     try:
         manifest = model_file(folder.resolve(), MANIFEST)
-        stamp = _stamp(os.stat(manifest))
+        stamp = stat_stamp(os.stat(manifest))
     except (ModelError, OSError):
         return None
     return _declared_id_at(manifest, stamp)
@@ -181,145 +188,32 @@ def _top_level_id(events: Iterator[yaml.Event]) -> str | None:
     return None
 
 
-class ModelFileError(ModelError):
-    """A file a model names that it may not read: outside its folder, not a regular file,
-    or too big. The message names the file as the model wrote it; the caller says where."""
-
-
-class ModelFileMissing(ModelFileError):
-    """A file a model names that is not there."""
-
-
-_ONLY_INSIDE = "a model reads only files inside its own folder"
-_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device"),
-          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
-
-
-def model_file(folder: Path, name: str) -> Path:
-    """The file ``name`` (a path relative to the resolved model ``folder``, as a model
-    writes it), with symbolic links resolved; a :class:`ModelFileError` when it is an
-    absolute path, climbs out with ``..``, is a link that leads out of the folder, is not
-    a regular file or is too big. Only ``stat`` looks at the file: opening a FIFO would
-    block."""
-    relative = PurePosixPath(name)
-    if relative.is_absolute():
-        raise ModelFileError(f"{name!r} is an absolute path; {_ONLY_INSIDE}")
-    if ".." in relative.parts:
-        raise ModelFileError(f"{name!r} goes outside the model folder ('..'); {_ONLY_INSIDE}")
-    try:
-        target = (folder / relative).resolve()
-    except (OSError, RuntimeError) as e:  # a loop of links
-        raise ModelFileError(f"{name!r} cannot be read: {e}") from None
-    if not target.is_relative_to(folder):
-        raise ModelFileError(f"{name!r} is a link to {target}, outside the model folder; "
-                             f"{_ONLY_INSIDE}")
-    try:
-        info = os.stat(target)
-    except FileNotFoundError:
-        raise ModelFileMissing(f"file {name} not found in the model folder") from None
-    except (OSError, ValueError) as e:  # no permission; a NUL in the name
-        raise ModelFileError(f"{name!r} cannot be read: {getattr(e, 'strerror', None) or e}") \
-            from None
-    _check_regular(name, info)
-    return target
-
-
-def _check_regular(name: str, info: os.stat_result) -> None:
-    if stat.S_ISDIR(info.st_mode):
-        raise ModelFileError(f"{name!r} is a folder, not a file")
-    if not stat.S_ISREG(info.st_mode):
-        kind = next((what for test, what in _KINDS if test(info.st_mode)), "not a file")
-        raise ModelFileError(f"{name!r} is {kind}, not a regular file")
-    if info.st_size > MAX_FILE_BYTES:
-        raise ModelFileError(f"{name!r} is {info.st_size:,} bytes; a model file is at most "
-                             f"{MAX_FILE_BYTES:,} bytes")
-
-
-def read_model_bytes(path: Path, name: str) -> bytes:
-    """The bytes of ``path``, a file :func:`model_file` returned for ``name``, checked
-    again on the open file (it may have changed since): a FIFO put in its place neither
-    blocks the open (``O_NONBLOCK``) nor gets read, and no more than the limit is read."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        raise ModelFileMissing(f"file {name} not found in the model folder") from None
-    except OSError as e:
-        raise ModelFileError(f"{name!r} cannot be read: {e.strerror}") from None
-    try:
-        _check_regular(name, os.fstat(fd))
-        chunks: list[bytes] = []
-        size = 0
-        while size <= MAX_FILE_BYTES:  # a file that grows while read stops here
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as e:
-        raise ModelFileError(f"{name!r} cannot be read: {e.strerror}") from None
-    finally:
-        os.close(fd)
-    if size > MAX_FILE_BYTES:
-        raise ModelFileError(f"{name!r} is more than {MAX_FILE_BYTES:,} bytes; a model file is "
-                             f"at most {MAX_FILE_BYTES:,} bytes")
-    return b"".join(chunks)
-
-
-def file_stamp(path: Path) -> tuple[int, ...] | None:
-    """What changes when ``path`` is edited, replaced or touched; None when it is gone."""
-    try:
-        return _stamp(os.stat(path))
-    except OSError:
-        return None
-
-
-def _stamp(info: os.stat_result) -> tuple[int, ...]:
-    return (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-
-
-def _entries(folder: Path) -> list[tuple[str, os.stat_result]]:
-    """Every file and folder under ``folder`` (links not followed), sorted, with its
-    ``lstat``; a :class:`ModelError` past :data:`MAX_FOLDER_ENTRIES`."""
-    found: list[tuple[str, os.stat_result]] = []
-    for root, dirs, files in os.walk(folder):
-        for entry in (*dirs, *files):
-            path = os.path.join(root, entry)
-            try:
-                found.append((os.path.relpath(path, folder), os.lstat(path)))
-            except OSError:
-                continue  # removed while walking
-        if len(found) > MAX_FOLDER_ENTRIES:
-            raise ModelError(f"{folder}: holds more than {MAX_FOLDER_ENTRIES:,} files and "
-                             "folders; a model folder holds only its own files")
-    return sorted(found, key=lambda item: item[0])
-
-
 def load_model(folder: Path, origin: str = "local") -> Model:
-    """Load and check ``folder/model.yaml``; problems are reported with file and line.
+    """Load and check ``folder/model.yaml``; a :class:`ModelManifestError` reports every
+    problem with file and line.
 
     Loaded once per version of the folder: editing, adding or removing any file in it
     (a section, model.yaml, a summary part) loads the model afresh, so a long-lived
     process renders what is on disk now.
     """
     folder = folder.resolve()
-    stamp = tuple((name, *_stamp(info)) for name, info in _entries(folder))
+    stamp = tuple((name, *stat_stamp(info)) for name, info in folder_entries(folder))
     return _load_model(folder, origin, stamp)
 
 
 @lru_cache(maxsize=64)
 def _load_model(folder: Path, origin: str, _version: tuple[Any, ...]) -> Model:
     path = folder / MANIFEST
+    unreadable = f"model {folder.name}: invalid manifest"
     try:
         source = load_yaml(model_file(folder, MANIFEST))
     except ModelFileError as e:
-        raise ModelError(f"model {folder.name}: invalid manifest\n{Problem(path, 1, '', str(e))}") \
-            from None
+        raise ModelManifestError(unreadable, [Problem(path, 1, "", str(e))]) from None
     except ProfileError as e:
-        raise ModelError(f"model {folder.name}: invalid manifest\n{e}") from None
+        raise ModelManifestError(unreadable, e.problems) from None
     except RecursionError:  # should the YAML reader ever recurse once per level again
-        raise ModelError(f"model {folder.name}: invalid manifest\n"
-                         f"{Problem(path, 1, '', 'nests lists or mappings too deeply')}") from None
+        raise ModelManifestError(
+            unreadable, [Problem(path, 1, "", "nests lists or mappings too deeply")]) from None
     raw = source.data
     problems: list[Problem] = []
 
@@ -330,7 +224,7 @@ def _load_model(folder: Path, origin: str, _version: tuple[Any, ...]) -> Model:
         if key not in raw:
             problem((), f"missing '{key}'")
     if problems:
-        raise ModelError("invalid model manifest\n" + "\n".join(map(str, problems)))
+        raise ModelManifestError("invalid model manifest", problems)
     model_id = str(raw["id"])
     if not _ID.match(model_id):
         problem(("id",), "an id uses lower-case letters, digits and hyphens")
@@ -352,7 +246,7 @@ def _load_model(folder: Path, origin: str, _version: tuple[Any, ...]) -> Model:
     for key, file in summary.items():
         _check_file(folder, file, ("council_summary", key), problem)
     if problems:
-        raise ModelError("invalid model manifest\n" + "\n".join(map(str, problems)))
+        raise ModelManifestError("invalid model manifest", problems)
     return Model(
         id=model_id,
         title=str(raw["title"]),
@@ -432,7 +326,7 @@ def model_digest(model: Model) -> str:
     :class:`Model` (see :func:`load_model`), so the cache follows the files.
     """
     digest = hashlib.sha256()
-    for name, info in _entries(model.path):
+    for name, info in folder_entries(model.path):
         path = model.path / name
         if stat.S_ISLNK(info.st_mode):
             digest.update(f"{name} -> {os.readlink(path)}".encode() + b"\0")

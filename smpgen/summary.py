@@ -10,8 +10,9 @@ from .errors import ModelError
 from .numbering import references
 from .parse import parse_blocks
 from .profile import Profile
+from .sandbox import render_budget
 from .sourcefile import Loc
-from .text import long_date, render_budget
+from .text import long_date
 from .tree import Blank, Block, Document, DocumentInfo, Inline, Paragraph, Section, Text
 
 PARTS = (("recommended_action", "Recommended Action"), ("background", "Background"),

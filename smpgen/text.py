@@ -5,36 +5,29 @@ Profile values never enter the Markdown: each printed value becomes a placeholde
 plain text after parsing. So a value can hold ``*``, ``<img>`` or ``{{ }}`` and still
 print as exactly those characters.
 
-A model is someone else's code: its templates run in Jinja's sandbox, load files from
-the model's own folder only, and stay within :data:`LIMITS` (loop steps, text size and
-time, checked as they run, so a runaway template stops in any thread). Whatever goes
-wrong in a template is a :class:`~smpgen.errors.ModelError` naming its file and line.
+A model is someone else's code: its templates run in the sandbox of
+:mod:`smpgen.sandbox`, which keeps them inside the model's folder and within its limits.
+Whatever goes wrong in a template is a :class:`~smpgen.errors.ModelError` naming its file
+and line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
 import re
-import time
-from collections.abc import Callable, Generator, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Generator, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 import jinja2
-from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
-from jinja2.ext import Extension
-from jinja2.nodes import EvalContext
-from jinja2.runtime import Context
-from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import ModelError
-from .models import Model, ModelFileError, ModelFileMissing, file_stamp, model_file, read_model_bytes
+from .modelfiles import model_file, read_model_bytes
+from .models import Model
+from .sandbox import LimitReached, ModelEnvironment, ModelLoader, budgeted, render_budget, spend
 from .tree import Blank, XRef
 
 OPEN, CLOSE = "\ufdd0", "\ufdd1"
@@ -101,7 +94,7 @@ _current: ContextVar[list[Slot]] = ContextVar("smpgen_slots")
 
 def _slot(value: Slot) -> _Slotted:
     if isinstance(value, str):  # the text is in the slot, not in the template's output
-        _spend().text(len(value), printed=True)
+        spend().text(len(value), printed=True)
     slots = _current.get()
     slots.append(value)
     return _Slotted(f"{OPEN}{len(slots) - 1}{CLOSE}")
@@ -153,245 +146,7 @@ def ref(target: Any) -> XRef:
     return XRef(target)
 
 
-# Limits ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """How much one rendering (a whole policy, or the executive summary) may do; a real
-    policy needs a small fraction of each."""
-
-    range_items: int = 10_000
-    """The most numbers ``range()`` gives."""
-    loop_steps: int = 1_000_000
-    """The most steps of all ``{% for %}`` loops together."""
-    output_chars: int = 5_000_000
-    """The most characters of text, printed or built in a variable."""
-    seconds: float = 10.0
-    """Wall-clock time."""
-
-
-LIMITS = Limits()
-"""The limits every rendering gets."""
-
-
-class _LimitReached(Exception):
-    """A rendering went past one of its :class:`Limits`."""
-
-
-class _Budget:
-    """What one rendering has used of its limits. Checked where templates loop, call,
-    print and build text, so it stops a runaway template in any thread (no signals)."""
-
-    def __init__(self, limits: Limits) -> None:
-        self.limits = limits
-        self.deadline = time.monotonic() + limits.seconds
-        self.steps = 0
-        self.chars = 0
-
-    def tick(self) -> None:
-        if time.monotonic() > self.deadline:
-            raise _LimitReached(f"rendering took longer than {self.limits.seconds:g} seconds; "
-                                "look for a loop that runs too long")
-
-    def step(self) -> None:
-        self.steps += 1
-        if self.steps > self.limits.loop_steps:
-            raise _LimitReached(f"the templates ran more than {self.limits.loop_steps:,} loop "
-                                "steps; look for a loop that runs too long")
-        self.tick()
-
-    def text(self, size: int, *, printed: bool = False) -> None:
-        """Account for ``size`` characters, ``printed`` to the output or built in memory."""
-        if printed:
-            self.chars += size
-        if max(size, self.chars) > self.limits.output_chars:
-            raise _LimitReached(f"the text passed {self.limits.output_chars:,} characters; look "
-                                "for a loop that prints too much")
-        self.tick()
-
-
-_budget: ContextVar[_Budget | None] = ContextVar("smpgen_budget", default=None)
-
-
-@contextmanager
-def render_budget() -> Iterator[None]:
-    """Give every file rendered inside the block one shared budget of :data:`LIMITS`
-    (a policy's sections together); a render outside any block gets its own."""
-    if _budget.get() is not None:
-        yield
-        return
-    token = _budget.set(_Budget(LIMITS))
-    try:
-        yield
-    finally:
-        _budget.reset(token)
-
-
-def _spend() -> _Budget:
-    # Outside TextRenderer.render (a helper called directly) each check stands alone.
-    return _budget.get() or _Budget(LIMITS)
-
-
-# The sandbox -----------------------------------------------------------------------------
-
-class _Guards(Extension):
-    """What the generated code of a template calls to stay within the budget."""
-
-    @staticmethod
-    def loop_steps(iterable: Iterable[Any]) -> Iterator[Any]:
-        """``iterable``, one budget step per item."""
-        budget = _spend()
-        for item in iterable:
-            budget.step()
-            yield item
-
-    @staticmethod
-    def measured(text: str) -> str:
-        """``text`` after checking its size (the result of ``~``)."""
-        _spend().text(len(text))
-        return text
-
-
-class _GuardedCodeGenerator(CodeGenerator):
-    """Jinja's code generator with every loop counted and every ``~`` measured: the two
-    ways a template spends time and memory without calling anything. (Jinja allows no
-    node types of one's own, so the loop's iterable becomes a call of :class:`_Guards`.)"""
-
-    def visit_For(self, node: nodes.For, frame: Frame) -> None:
-        if not _counted(node.iter):
-            node.iter = nodes.Call(nodes.ExtensionAttribute(_Guards.identifier, "loop_steps"),
-                                   [node.iter], [], None, None, lineno=node.iter.lineno)
-        super().visit_For(node, frame)
-
-    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
-        self.write(f"environment.extensions[{_Guards.identifier!r}].measured(")
-        super().visit_Concat(node, frame)
-        self.write(")")
-
-
-def _counted(iterable: nodes.Node) -> bool:
-    return isinstance(iterable, nodes.Call) and isinstance(iterable.node, nodes.ExtensionAttribute) \
-        and iterable.node.identifier == _Guards.identifier
-
-
-class _ModelEnvironment(SandboxedEnvironment):
-    """The sandbox with :data:`LIMITS`: ``range()`` is small, ``*``, ``+`` and ``**`` are
-    sized before they run, and calls, filters, loops and joined text check the budget."""
-
-    code_generator_class = _GuardedCodeGenerator
-    intercepted_binops = frozenset({"*", "+", "**"})
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, extensions=[_Guards], **kwargs)
-        self.globals["range"] = _range
-        del self.globals["lipsum"]  # Lorem ipsum of any length, in one uninterruptible call
-        self.filters = {name: _budgeted(f) for name, f in self.filters.items()}
-
-    @staticmethod
-    def concat(pieces: Iterable[str]) -> str:
-        """Join a buffer (a macro's text, a ``{% set %}`` block), measured before joining.
-        The result is template text whose values are placeholders already, so printing it
-        keeps them (instead of printing the placeholders as a value of their own)."""
-        pieces = list(pieces)
-        _spend().text(sum(map(len, pieces)))
-        return _Slotted("".join(pieces))
-
-    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        _spend().tick()
-        return super().call(__context, __obj, *args, **kwargs)
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        _spend().tick()
-        return super().getattr(obj, attribute)
-
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        _spend().tick()
-        return super().getitem(obj, argument)
-
-    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        _check_binop(operator, left, right, _spend().limits)
-        return super().call_binop(context, operator, left, right)
-
-
-def _range(*args: Any) -> range:
-    """``range()`` of at most :attr:`Limits.range_items` numbers."""
-    numbers = range(*args)
-    limit = _spend().limits.range_items
-    if len(numbers) > limit:
-        raise _LimitReached(f"range() of {len(numbers):,} numbers; a model's loops go up to "
-                            f"{limit:,}")
-    return numbers
-
-
-_SEQUENCES = (str, list, tuple)
-
-
-def _check_binop(operator: str, left: Any, right: Any, limits: Limits) -> None:
-    """Refuse ``*``, ``+`` or ``**`` whose result would pass the limits, before computing it."""
-    size = None
-    if operator == "*" and isinstance(left, _SEQUENCES) and isinstance(right, int):
-        size = len(left) * right
-    elif operator == "*" and isinstance(right, _SEQUENCES) and isinstance(left, int):
-        size = len(right) * left
-    elif operator == "+" and isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
-        size = len(left) + len(right)
-    if size is not None and size > limits.output_chars:
-        raise _LimitReached(f"'{operator}' makes {size:,} characters; the text is limited to "
-                            f"{limits.output_chars:,} characters")
-    if operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0 \
-            and abs(left) > 1 and right * abs(left).bit_length() > 10_000:
-        raise _LimitReached("'**' makes a number too large for a policy")
-
-
-def _budgeted(f: Callable[..., Any]) -> Callable[..., Any]:
-    """Filter ``f`` with the budget: a width or count of its must be within the text limit
-    (``center(10**9)`` would build that string at once), and so must what it returns."""
-
-    @functools.wraps(f)  # keeps Jinja's pass_context and friends
-    def budgeted(*args: Any, **kwargs: Any) -> Any:
-        budget = _spend()
-        budget.tick()
-        limit = budget.limits.output_chars
-        for arg in (*_after_value(args), *kwargs.values()):
-            if isinstance(arg, int) and arg > limit:
-                raise _LimitReached(f"the filter '{f.__name__.removeprefix('do_')}' was given "
-                                    f"{arg:,}; a number past {limit:,} is refused")
-        result = f(*args, **kwargs)
-        if isinstance(result, _SEQUENCES):
-            budget.text(len(result))
-        return result
-
-    return budgeted
-
-
-def _after_value(args: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A filter's own arguments: past the context Jinja may pass first, and the value."""
-    first = 0
-    while first < len(args) and isinstance(args[first], Context | EvalContext | jinja2.Environment):
-        first += 1
-    return args[first + 1:]
-
-
-class _ModelLoader(jinja2.BaseLoader):
-    """Loads templates from one model's folder and nowhere else (see
-    :func:`~smpgen.models.model_file`); each template is reloaded when its file changes."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def get_source(self, environment: jinja2.Environment,
-                   template: str) -> tuple[str, str, Callable[[], bool]]:
-        if not isinstance(template, str):
-            raise ModelFileError(f"a template name is text, got {template!r}")
-        try:
-            path = model_file(self.folder, template)
-            raw = read_model_bytes(path, template)
-        except ModelFileMissing:
-            raise jinja2.TemplateNotFound(template) from None  # so 'ignore missing' works
-        text = _decode(path, raw)
-        stamp = file_stamp(path)
-        return text, str(path), lambda: file_stamp(path) == stamp
-
+# Rendering a model's files ---------------------------------------------------------------
 
 class _FileProblem(Exception):
     """A problem inside a model file itself, at a line of it."""
@@ -403,6 +158,7 @@ class _FileProblem(Exception):
 
 
 def _decode(path: Path, raw: bytes) -> str:
+    """The text of the model file ``path``: UTF-8, without the placeholder delimiters."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -416,13 +172,24 @@ def _decode(path: Path, raw: bytes) -> str:
     return text
 
 
+class _TextEnvironment(ModelEnvironment):
+    """The sandbox for a model's text files."""
+
+    @staticmethod
+    def concat(pieces: Iterable[str]) -> str:
+        """Join a buffer (a macro's text, a ``{% set %}`` block), measured before joining.
+        The result is template text whose values are placeholders already, so printing it
+        keeps them (instead of printing the placeholders as a value of their own)."""
+        return _Slotted(ModelEnvironment.concat(pieces))
+
+
 class TextRenderer:
     """Renders one model's section files; reuse it for many profiles."""
 
     def __init__(self, model: Model) -> None:
         self.model = model
-        self.env = _ModelEnvironment(
-            loader=_ModelLoader(model.path),
+        self.env = _TextEnvironment(
+            loader=ModelLoader(model.path, _decode),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
             finalize=_finalize,
@@ -433,7 +200,7 @@ class TextRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters["series"] = _budgeted(series)
+        self.env.filters["series"] = budgeted(series)
         self.env.globals["ref"] = ref
 
     def render(self, source: str, context: dict[str, Any]) -> RenderedText:
@@ -441,8 +208,8 @@ class TextRenderer:
 
         Whatever goes wrong in the model's templates (a syntax error, an undefined value,
         a division by zero, a macro that calls itself for ever, a file outside the model,
-        a limit of :data:`LIMITS`) is a :class:`ModelError` naming the template file and
-        line where it happened.
+        a limit of :data:`~smpgen.sandbox.LIMITS`) is a :class:`ModelError` naming the
+        template file and line where it happened.
         """
         slots: list[Slot] = []
         token = _current.set(slots)
@@ -459,13 +226,13 @@ class TextRenderer:
     def _generate(self, source: str, context: dict[str, Any]) -> str:
         # Piece by piece, so printing too much stops at the piece that passes the limit;
         # the error is thrown back into the template to be located there.
-        budget = _spend()
+        budget = spend()
         pieces: list[str] = []
         output = cast(Generator[str, None, None], self.env.get_template(source).generate(context))
         for piece in output:
             try:
                 budget.text(len(piece), printed=True)
-            except _LimitReached as e:
+            except LimitReached as e:
                 output.throw(e)
             pieces.append(piece)
         return "".join(pieces)
@@ -500,7 +267,7 @@ class TextRenderer:
 def _explain(error: Exception) -> str:
     """What went wrong in a model's template, for the model's author."""
     match error:
-        case _LimitReached() | ModelError() | _FileProblem():
+        case LimitReached() | ModelError() | _FileProblem():
             return str(error)
         case jinja2.TemplateSyntaxError():
             return f"template syntax error: {error.message}"

@@ -78,6 +78,32 @@ def test_models_lists_shipped_and_local(tmp_path: Path) -> None:
                          f"({variant.resolve()})")
 
 
+def test_models_lists_every_model_that_loads_and_locates_each_broken_one(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(REPO / "tests" / "models" / "mini-policy", templates / "mini-policy")
+    gone = templates / "gone-source" / "model.yaml"
+    gone.parent.mkdir()
+    gone.write_text("id: gone-source\ntitle: Gone\nversion: '1'\npublisher: x\nvariables: {}\n"
+                    "sections:\n  - {id: only, title: Only, source: sections/only.md}\n")
+    bomb = templates / "bomb" / "model.yaml"
+    bomb.parent.mkdir()
+    bomb.write_text("a: &a [x, x, x]\nb: [*a, *a, *a]\nid: bomb\n")
+    for args in ([], ["--coverage"]):
+        result = run(["models", *args], cwd=tmp_path)
+        assert result.exit_code == 2, result.stdout + result.stderr
+        listed = [line.split()[0] for line in result.stdout.splitlines() if line[:1] != " "]
+        assert listed == ["city-social-media", "mini-policy"]
+        errors = result.stderr.splitlines()
+        assert any(e.startswith(f"{bomb.resolve()}:") and e.endswith(
+            ": b[0]: YAML anchors and aliases are not supported; write the value out")
+            for e in errors), errors
+        assert f"{gone.resolve()}:7: sections[0].source: file sections/only.md not found in " \
+               "the model folder" in errors
+        assert errors[-1] == "2 model(s) could not be loaded."
+        assert "Traceback" not in result.stdout + result.stderr
+        assert "Error:" not in result.stderr
+
+
 def test_light_commands_do_not_import_the_writers() -> None:
     code = (
         "import sys\n"

@@ -19,7 +19,7 @@ from click.testing import Result
 from helpers import EXAMPLE, run
 
 import smpgen
-import smpgen.text
+import smpgen.sandbox
 
 BASE = {
     "model": "mini-policy",
@@ -326,9 +326,12 @@ def test_an_alias_bomb_in_an_unused_model_does_not_go_off(
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "out" / "city" / "mini-policy.html").exists()
     shutil.rmtree(tmp_path / "out")
-    # Listing every model reads the broken one too: a located error, quickly.
-    refused(tmp_path, f"{where(bad / 'model.yaml', 1)} b[0]: YAML anchors and aliases are not "
-                      "supported; write the value out", command="models")
+    # Listing every model reads the broken one too: a located error, quickly, and the
+    # models that load are listed all the same.
+    listed = refused(tmp_path, f"{where(bad / 'model.yaml', 1)} b[0]: YAML anchors and aliases "
+                               "are not supported; write the value out", command="models")
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == ["city-social-media",
+                                                                        "mini-policy"]
     assert time.monotonic() - start < 20
 
 
@@ -477,8 +480,8 @@ def test_templates_within_the_limits_render(model: Path, tmp_path: Path,
 def test_a_render_past_the_time_limit_stops(model: Path, tmp_path: Path,
                                             write_profile: Callable[..., Path],
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(smpgen.text, "LIMITS", dataclasses.replace(smpgen.text.LIMITS,
-                                                                   seconds=1.0))
+    monkeypatch.setattr(smpgen.sandbox, "LIMITS", dataclasses.replace(smpgen.sandbox.LIMITS,
+                                                                      seconds=1.0))
     section = model / "sections" / "extra.md"
     section.write_text("Extra.\n{% for i in range(5000) %}\n"
                        "{% set s = range(10000) | map('string') | join %}\n{% endfor %}\n")
@@ -494,8 +497,8 @@ def test_the_time_limit_holds_in_a_thread(model: Path, tmp_path: Path,
                                           write_profile: Callable[..., Path],
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """No signal is involved, so a render in a worker thread stops on time too."""
-    monkeypatch.setattr(smpgen.text, "LIMITS", dataclasses.replace(smpgen.text.LIMITS,
-                                                                   seconds=1.0))
+    monkeypatch.setattr(smpgen.sandbox, "LIMITS", dataclasses.replace(smpgen.sandbox.LIMITS,
+                                                                      seconds=1.0))
     (model / "sections" / "extra.md").write_text(
         "{% for i in range(5000) %}{% set s = range(10000) | map('string') | join %}"
         "{% endfor %}\n")
