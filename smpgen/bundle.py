@@ -19,9 +19,17 @@ SUMMARY_STEM = "executive-summary"
 PACKET_NAME = "council-packet.pdf"
 
 
+SLUG_LENGTH = 60
+"""File name stems are cut at a word to this many characters (a title may be long)."""
+
+
 def slug(title: str) -> str:
-    """A file name stem from a title: ``Social Media Policy`` → ``social-media-policy``."""
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "policy"
+    """A file name stem from a title: ``Social Media Policy`` → ``social-media-policy``;
+    never longer than :data:`SLUG_LENGTH`, and never the stem of the job's other files."""
+    stem = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "policy"
+    if len(stem) > SLUG_LENGTH:
+        stem = stem[:SLUG_LENGTH + 1].rsplit("-", 1)[0][:SLUG_LENGTH].strip("-")
+    return f"{stem}-policy" if stem in (FORM_STEM, SUMMARY_STEM) else stem
 
 
 def document_files(doc: Document, stem: str, formats: tuple[Format, ...]) -> dict[str, bytes]:

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -124,9 +125,20 @@ def test_a_job_failing_after_its_folder_is_open_removes_nothing(
     assert not (place.out / "other").exists()  # made by the failed job, and empty
 
 
-def _spawn_render(place: Place, profile: Path, out: Path) -> subprocess.Popen[str]:
+BARRIER = """
+import sys, time
+from pathlib import Path
+from smpgen.cli import main
+go = Path(sys.argv.pop(1))
+while not go.exists():  # both processes are loaded and waiting: start them together
+    time.sleep(0.001)
+main()
+"""
+
+
+def _spawn_render(place: Place, profile: Path, out: Path, go: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "smpgen", "--templates", str(place.templates), "render",
+        [sys.executable, "-c", BARRIER, str(go), "--templates", str(place.templates), "render",
          str(profile), "--out", str(out), "--force", "--jobs", "1"],
         cwd=place.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -141,7 +153,10 @@ def test_two_renders_at_once_one_writes_the_other_is_told_busy(place: Place, roo
         if root == "existing":
             assert place.render(place.profile(name="neighbour.yaml"), "--out", str(out)).exit_code == 0
         before = tree(out) if out.exists() else {}
-        both = [_spawn_render(place, profile, out) for _ in range(2)]
+        go = place.root / f"go{round_}"
+        both = [_spawn_render(place, profile, out, go) for _ in range(2)]
+        time.sleep(1.0)  # both have imported smpgen by now (they wait for go either way)
+        go.touch()
         results = [(p.wait(timeout=120), *p.communicate()) for p in both]
         assert sorted(code for code, _, _ in results) == [0, 2], results
         loser = next(r for r in results if r[0] == 2)
@@ -434,6 +449,19 @@ def test_a_name_with_glob_characters_renders_that_exact_file(place: Place) -> No
                         "-q", "--jobs", "1")
     assert pattern.exit_code == 0
     assert "City Manager" in (place.out / "city1" / "mini-policy.html").read_text()
+
+
+@pytest.mark.parametrize(("title", "stem"), [
+    ("Executive Summary", "executive-summary-policy"),
+    ("Tracking Form", "tracking-form-policy"),
+    ("Social Media " * 20, "social-media-social-media-social-media-social-media-social"),
+])
+def test_a_policy_title_never_names_another_file_or_too_long_a_one(
+        place: Place, title: str, stem: str) -> None:
+    result = place.render(place.profile(dict(PROFILE, document={"title": title})))
+    assert result.exit_code == 0, result.stderr
+    names = sorted(visible(place.out / "city"))
+    assert names == sorted([f"{stem}.docx", f"{stem}.pdf", f"{stem}.html", *FILES[3:]])
 
 
 def test_init_never_writes_through_a_planted_link(place: Place) -> None:

@@ -84,7 +84,7 @@ CASES = [
      ["{p}:10: document.language: 'en\"x' is not a language tag; write one such as en-US, "
       "es-419 or zh-Hant-TW (letters, digits and hyphens)"]),
     ("a negative count", GOOD + "public_comments:\n  response_days: -5\n",
-     ["{p}:10: public_comments.response_days: expected a whole number, 0 or more, got the "
+     ["{p}:10: public_comments.response_days: expected a whole number from 1 to 60, got the "
       "number -5"]),
 ]
 

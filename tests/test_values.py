@@ -443,10 +443,11 @@ def test_init_refuses_a_pipe_at_the_schema_path_without_blocking(tmp_path: Path)
             "colon)"),
     ("0x10", "YAML reads 0x10 as 16; write the number in plain decimal digits (no leading 0, 0x "
              "or colon)"),
-    ("1:30", "YAML reads 1:30 as 90; write the number in plain decimal digits (no leading 0, 0x "
-             "or colon)"),
-    ("0o17", "expected a whole number, 0 or more, got the text '0o17'"),
-    ("1e3", "expected a whole number, 0 or more, got the text '1e3'"),
+    ("1:30", "expected a whole number from 1 to 60, got the number 1:30"),
+    ("0o17", "expected a whole number from 1 to 60, got the text '0o17'"),
+    ("1e3", "expected a whole number from 1 to 60, got the text '1e3'"),
+    ("0", "expected a whole number from 1 to 60, got the number 0"),
+    ("61", "expected a whole number from 1 to 60, got the number 61"),
 ])
 def test_numbers_yaml_misreads_are_refused(written: str, message: str,
                                            write_profile: Callable[..., Path]) -> None:
@@ -454,7 +455,7 @@ def test_numbers_yaml_misreads_are_refused(written: str, message: str,
     refused(["validate", str(path)], path, [f"{path}:10: public_comments.response_days: {message}"])
 
 
-@pytest.mark.parametrize("written", ["10", "+10", "1_000", "0"])
+@pytest.mark.parametrize("written", ["10", "+10", "1_0", "1", "60"])
 def test_plain_whole_numbers_pass(written: str, write_profile: Callable[..., Path]) -> None:
     path = write_profile(GOOD + f"public_comments:\n  response_days: {written}\n")
     assert run(["validate", str(path)]).exit_code == 0

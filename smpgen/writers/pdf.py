@@ -7,10 +7,12 @@ WeasyPrint's public API only; what needs its private parts is in :mod:`._weasypr
 
 from __future__ import annotations
 
+import atexit
 import copy
 import hashlib
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import threading
@@ -19,6 +21,7 @@ from importlib import resources
 from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from ..errors import FontError
 from ..form import TrackingForm
@@ -88,16 +91,40 @@ def _only_own_fonts() -> None:
     this machine has: the same input gives the same PDF everywhere."""
     if "weasyprint" in sys.modules or os.environ.get("SMPGEN_SYSTEM_FONTS") == "1":
         return
-    folder = Path(tempfile.gettempdir()) / f"smpgen-fontconfig-{os.getuid()}"
+    folder = _cache_folder()
     conf = folder / "fonts.conf"
-    text = (f'<?xml version="1.0"?>\n<fontconfig>\n  <dir>{assets_dir() / "fonts"}</dir>\n'
-            f"  <cachedir>{folder / 'cache'}</cachedir>\n</fontconfig>\n")
-    if not conf.exists() or conf.read_text() != text:
-        folder.mkdir(exist_ok=True)
-        part = folder / f"fonts.conf.{os.getpid()}"
-        part.write_text(text)
-        os.replace(part, conf)
+    text = (f'<?xml version="1.0"?>\n<fontconfig>\n  <dir>{escape(str(assets_dir() / "fonts"))}'
+            f"</dir>\n  <cachedir>{escape(str(folder / 'cache'))}</cachedir>\n</fontconfig>\n")
+    try:
+        current = conf.read_text() if stat.S_ISREG(os.lstat(conf).st_mode) else None
+    except (OSError, UnicodeDecodeError):
+        current = None
+    if current != text:
+        staged = Path(tempfile.mkdtemp(prefix=".fonts-", dir=folder))
+        try:
+            (staged / "fonts.conf").write_text(text)
+            os.replace(staged / "fonts.conf", conf)  # replaces a planted link, never follows it
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
     os.environ["FONTCONFIG_FILE"] = str(conf)
+
+
+def _cache_folder() -> Path:
+    """smpgen's own folder for fontconfig's settings and cache: the user's cache folder
+    (``$XDG_CACHE_HOME/smpgen``), made private; a fresh private temporary folder, removed
+    at exit, when that cannot be had. Never a fixed name in a shared folder, where another
+    user could have put a link first."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "smpgen"
+    try:
+        base.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(base)
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and os.access(base, os.W_OK):
+            return base
+    except OSError:
+        pass
+    folder = Path(tempfile.mkdtemp(prefix="smpgen-fontconfig-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 @dataclass(frozen=True, slots=True)
