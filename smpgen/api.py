@@ -8,20 +8,31 @@ import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import bundle
-from .document import model_document, policy_document
+from . import parallel
 from .errors import ModelError, Problem, ProfileError, UserError
-from .form import load_record, tracking_form
 from .models import DEFAULT_MODEL, Model, find_models, get_model, model_digest
 from .options import DEFAULT_OPTIONS, EDITIONS, Edition, RenderOptions
 from .outputs import current_outputs, open_folder
-from .profile import Profile, load_profile
 from .sourcefile import MAX_BYTES
-from .summary import missing_council_fields
-from .tree import Document
 from .version import __version__
-from .writers import FORM_FORMATS, FORMATS, WRITERS, Format
+from .writers import (
+    FORM_FORMATS,
+    FORMATS,
+    WRITERS,
+    Format,
+    document_files,
+    form_files,
+    prepare_pdf,
+)
+
+# The stages (profile validation, Jinja, markdown-it, the document tree) are imported
+# where they are used: a render whose outputs are current needs none of them, and one
+# that renders starts its worker before loading them.
+if TYPE_CHECKING:
+    from .profile import Profile
+    from .tree import Document
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +95,20 @@ def render(
     current = None if options.force else _current(path, folder, options, job)
     if current is not None:
         return current
-    loaded = load_profile(path, draft=options.draft, templates=options.templates)
-    warnings = list(loaded.warnings)
-    if options.edition == "council":
-        warnings += _council_warnings(loaded)
-    return _produce(options, folder, job, loaded, warnings,
-                    lambda: bundle.city_files(loaded, options.edition, options.formats,
-                                              packet=options.packet, jobs=options.jobs))
+    pdfs = "pdf" in options.formats or options.packet
+    # The worker starts loading the PDF writer now, while this process loads the stages,
+    # validates and builds the documents.
+    with parallel.workers(options.jobs if pdfs else 1, prepare=prepare_pdf) as workers:
+        from . import bundle
+        from .profile import load_profile
+
+        loaded = load_profile(path, draft=options.draft, templates=options.templates)
+        warnings = list(loaded.warnings)
+        if options.edition == "council":
+            warnings += _council_warnings(loaded)
+        return _produce(options, folder, job, loaded, warnings,
+                        lambda: bundle.city_files(loaded, options.edition, options.formats,
+                                                  packet=options.packet, workers=workers))
 
 
 def current_render(
@@ -129,6 +147,9 @@ def packet(
 ) -> RenderResult:
     """Write one council packet PDF: the executive summary, then the policy and the blank
     tracking form as lettered attachments, each page footed with the agenda number."""
+    from . import bundle
+    from .profile import load_profile
+
     options = _options(("pdf",), out_dir, draft, "council", templates, force, True, 1)
     path = Path(profile)
     folder = options.out_dir / output_name(path)
@@ -149,6 +170,9 @@ def fill_form(
 ) -> RenderResult:
     """Write the tracking form filled in for one removal, from a record file, into
     ``out_dir/<profile name>/removed-comments/``."""
+    from .profile import load_profile
+    from .removals import load_record, tracking_form
+
     options = _options(formats, out_dir, False, "council", templates, force, False, 1)
     unmade = [f for f in options.formats if f not in FORM_FORMATS]
     if unmade:
@@ -160,7 +184,7 @@ def fill_form(
     loaded = load_profile(path, draft=True, templates=options.templates)
     form = tracking_form(loaded)
     form.record = load_record(record_path, form)
-    files = bundle.form_files(form, stem, options.formats)
+    files = form_files(form, stem, options.formats)
     with open_folder(folder, root=options.out_dir) as out:
         paths = out.write(files, force=options.force)
     return RenderResult(paths, list(loaded.warnings))
@@ -175,13 +199,16 @@ def render_model(
     force: bool = DEFAULT_OPTIONS.force,
 ) -> RenderResult:
     """Render the model itself, as league staff publish it, into ``out_dir/<model id>/``."""
+    from . import bundle
+    from .document import model_document
+
     options = _options(formats, out_dir, False, "model", templates, force, False, 1)
     loaded = get_model(model, options.templates)
     folder = options.out_dir / plain_name(
         loaded.id, f"{loaded.path}: the model's id names its output folder, and",
         "give the model another id")
     doc = model_document(loaded)
-    files = bundle.document_files(doc, bundle.slug(doc.info.title) + "-model", options.formats)
+    files = document_files(doc, bundle.slug(doc.info.title) + "-model", options.formats)
     with open_folder(folder, root=options.out_dir) as out:
         return RenderResult(out.write(files, force=options.force), [])
 
@@ -189,6 +216,8 @@ def render_model(
 def validate(profiles: Iterable[str | Path], *, draft: bool = False,
              templates: str | Path | None = DEFAULT_OPTIONS.templates) -> list[ValidationReport]:
     """Validate each profile; never raises for a bad profile, reports it instead."""
+    from .profile import load_profile
+
     reports = []
     folder = Path(templates) if templates is not None else None
     for path in profiles:
@@ -204,6 +233,8 @@ def validate(profiles: Iterable[str | Path], *, draft: bool = False,
 def load(profile: str | Path, *, draft: bool = False,
          templates: str | Path | None = DEFAULT_OPTIONS.templates) -> Profile:
     """Load and validate one profile (raises :class:`ProfileError`)."""
+    from .profile import load_profile
+
     return load_profile(Path(profile), draft=draft,
                         templates=Path(templates) if templates is not None else None)
 
@@ -227,6 +258,8 @@ def list_models(*, templates: str | Path | None = DEFAULT_OPTIONS.templates) -> 
 def build_document(profile: str | Path, *, edition: str = "council", draft: bool = False,
                    templates: str | Path | None = DEFAULT_OPTIONS.templates) -> Document:
     """The document tree for a profile, without writing anything."""
+    from .document import policy_document
+
     return policy_document(load(profile, draft=draft, templates=templates), edition)
 
 
@@ -307,6 +340,8 @@ def _produce(options: RenderOptions, folder: Path, job: str, profile: Profile,
 
 
 def _council_warnings(profile: Profile) -> list[Problem]:
+    from .summary import missing_council_fields
+
     return [Problem(profile.path, profile.line_of(loc), ".".join(map(str, loc)),
                     "not given; the executive summary shows a blank")
             for loc in missing_council_fields(profile)]

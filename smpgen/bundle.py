@@ -6,13 +6,15 @@ import re
 from functools import partial
 
 from .document import policy_document
-from .form import TrackingForm, tracking_form
+from .form import TrackingForm
 from .options import Edition
-from .parallel import run_all
+from .parallel import NO_WORKERS, Workers
 from .profile import Profile
+from .removals import tracking_form
 from .summary import agenda_label, summary_document
 from .tree import Document, plain
-from .writers import FORMATS, WRITERS, Format
+from .writers import FORMATS, Format, document_files, form_files
+from .writers.packet import PacketPart, write_packet_files
 
 FORM_STEM = "tracking-form"
 SUMMARY_STEM = "executive-summary"
@@ -32,23 +34,12 @@ def slug(title: str) -> str:
     return f"{stem}-policy" if stem in (FORM_STEM, SUMMARY_STEM) else stem
 
 
-def document_files(doc: Document, stem: str, formats: tuple[Format, ...]) -> dict[str, bytes]:
-    """``doc`` in each of ``formats``, by file name."""
-    return {f"{stem}.{name}": WRITERS[name].write_document(doc) for name in formats}
-
-
-def form_files(form: TrackingForm, stem: str, formats: tuple[Format, ...]) -> dict[str, bytes]:
-    """The tracking form in each of ``formats`` it is made in, by file name."""
-    return {f"{stem}.{name}": WRITERS[name].write_form(form) for name in formats
-            if WRITERS[name].form is not None}
-
-
 def city_files(profile: Profile, edition: Edition, formats: tuple[Format, ...], *,
-               packet: bool = False, jobs: int = 1) -> dict[str, bytes]:
+               packet: bool = False, workers: Workers = NO_WORKERS) -> dict[str, bytes]:
     """What ``smpgen render`` writes: the policy, and for the council edition the form,
     the executive summary and (with ``packet``) the council packet.
 
-    The work is split in two, run side by side when ``jobs`` allows (see
+    The work is split in two, run side by side when there are ``workers`` (see
     :mod:`smpgen.parallel`): the policy's PDF, which takes about as long as all the rest,
     in a worker, and everything else here; with ``packet``, every PDF in the worker (the
     packet reuses their layouts) and the DOCX and HTML files here."""
@@ -59,26 +50,31 @@ def city_files(profile: Profile, edition: Edition, formats: tuple[Format, ...], 
     if edition != "council":
         stem = f"{stem}-{edition}"
         return _run([(partial(document_files, policy, stem, others), others),
-                     (partial(document_files, policy, stem, pdf), pdf)], jobs, [stem])
+                     (partial(document_files, policy, stem, pdf), pdf)], workers, [stem])
     form = tracking_form(profile) if profile.model.tracking_form else None
     summary = summary_document(profile, attachments(profile, policy))
     if packet:
         labels = [packet_label(profile, i) for i in range(2)]
         title = f"{plain(policy.info.jurisdiction)} \u2014 {summary.info.title}: {policy.info.title}"
+        parts = [PacketPart(f"{SUMMARY_STEM}.pdf", summary.info.title, summary),
+                 PacketPart(f"{stem}.pdf", f"{attachment_name(0)}: {policy.info.title}", policy,
+                            labels[0])]
+        if form is not None:
+            parts.append(PacketPart(f"{FORM_STEM}.pdf", f"{attachment_name(1)}: {form.title}",
+                                    form, labels[1]))
         work = [(partial(_the_rest, policy, stem, summary, form, others, others), others),
-                (partial(_packet_pdfs, policy, stem, form, summary, labels, title,
-                         own=bool(pdf)), ("packet",))]
+                (partial(write_packet_files, parts, PACKET_NAME, title, own=bool(pdf)), ("packet",))]
     else:
         work = [(partial(_the_rest, policy, stem, summary, form, others, formats), formats),
                 (partial(document_files, policy, stem, pdf), pdf)]
-    return _run(work, jobs, [stem, FORM_STEM, SUMMARY_STEM])
+    return _run(work, workers, [stem, FORM_STEM, SUMMARY_STEM])
 
 
-def _run(work: list[tuple[partial[dict[str, bytes]], tuple[str, ...]]], jobs: int,
+def _run(work: list[tuple[partial[dict[str, bytes]], tuple[str, ...]]], workers: Workers,
          stems: list[str]) -> dict[str, bytes]:
-    """Run the pieces that have something to make (so no worker starts for nothing)."""
+    """Run the pieces that have something to make."""
     tasks = [task for task, made in work if made]
-    return _in_order(run_all(tasks, jobs=jobs), stems)
+    return _in_order(workers.run_all(tasks), stems)
 
 
 def _the_rest(policy: Document, stem: str, summary: Document, form: TrackingForm | None,
@@ -86,28 +82,6 @@ def _the_rest(policy: Document, stem: str, summary: Document, form: TrackingForm
     files = document_files(policy, stem, policy_formats) | document_files(summary, SUMMARY_STEM,
                                                                           formats)
     return files | (form_files(form, FORM_STEM, formats) if form is not None else {})
-
-
-def _packet_pdfs(policy: Document, stem: str, form: TrackingForm | None, summary: Document,
-                 labels: list[str], title: str, *, own: bool) -> dict[str, bytes]:
-    """The council packet and (with ``own``) each part's own PDF, from one layout each."""
-    from .writers.pdf import LaidOut, lay_out_document, lay_out_form, to_pdf, write_packet
-
-    files: dict[str, bytes] = {}
-    laid = lay_out_document(policy, packet_label=labels[0])
-    parts: list[tuple[str, LaidOut]] = [(f"{attachment_name(0)}: {policy.info.title}", laid)]
-    if own:
-        files[f"{stem}.pdf"] = to_pdf(laid, footer_label=False)
-    if form is not None:
-        laid = lay_out_form(form, packet_label=labels[1])
-        parts.append((f"{attachment_name(1)}: {form.title}", laid))
-        if own:
-            files[f"{FORM_STEM}.pdf"] = to_pdf(laid, footer_label=False)
-    laid = lay_out_document(summary)  # footed with the agenda item in both
-    if own:
-        files[f"{SUMMARY_STEM}.pdf"] = to_pdf(laid)
-    files[PACKET_NAME] = write_packet([(summary.info.title, laid), *parts], title=title)
-    return files
 
 
 def _in_order(parts: list[dict[str, bytes]], stems: list[str]) -> dict[str, bytes]:
@@ -142,7 +116,7 @@ def packet_label(profile: Profile, index: int) -> str:
     return f"{agenda} | {attachment_name(index)}" if agenda else attachment_name(index)
 
 
-def packet_files(profile: Profile, *, jobs: int = 1) -> dict[str, bytes]:
+def packet_files(profile: Profile) -> dict[str, bytes]:
     """The council packet alone: summary, then the policy and the blank form as
     attachments, every page footed with the agenda number."""
-    return city_files(profile, "council", (), packet=True, jobs=jobs)
+    return city_files(profile, "council", (), packet=True)

@@ -9,8 +9,8 @@ from typing import Any
 from .models import Model
 from .profile import Profile, profile_variables
 from .records import RecordsLaw
-from .text import BlankList, Composite, long_date
-from .tree import Blank, Inline, Text, merge_text
+from .text import BlankList, Composite
+from .tree import Blank, Inline, Text, long_date, merge_text
 from .variables import Variable
 
 

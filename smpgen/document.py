@@ -12,8 +12,8 @@ from .numbering import Scheme, number_sections, references, scheme
 from .parse import parse_blocks, parse_section
 from .profile import Profile, model_provenance
 from .sandbox import render_budget
-from .text import TextRenderer, long_date
-from .tree import Block, Document, DocumentInfo, Inline, Section, Text, plain
+from .text import TextRenderer
+from .tree import Block, Document, DocumentInfo, Inline, Section, Text, long_date, plain
 
 
 @lru_cache(maxsize=16)

@@ -1,19 +1,22 @@
 """A job's independent pieces side by side, so one profile's files are made on two cores
 (a batch gives each profile a worker of its own instead).
 
-The worker is a :mod:`concurrent.futures` process forked when the job starts, while this
-process has not yet loaded WeasyPrint's native libraries (Pango, fontconfig) and runs a
-single thread: a forked child then inherits nothing but Python objects. Otherwise (say,
-in a long-lived process that has already written a PDF) the pieces run one after the
-other, with the same result.
+The worker is a :mod:`concurrent.futures` process forked as soon as a job knows it will
+render, while this process has not yet loaded WeasyPrint's native libraries (Pango,
+fontconfig) and runs a single thread: the child inherits nothing but Python objects, and
+loads the PDF writer while this process reads the profile and builds the documents.
+Otherwise (say, in a long-lived process that has already written a PDF) the pieces run
+one after the other, with the same result.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from .errors import SmpgenError
@@ -30,25 +33,30 @@ def cores(jobs: int) -> int:
     return jobs if jobs > 0 else (os.cpu_count() or 1)
 
 
-def run_all(tasks: Sequence[Callable[[], T]], *, jobs: int = 1) -> list[T]:
-    """Each task's result, in order. The first task runs in this process; with ``jobs``
-    above 1 and forking safe, the others run meanwhile in worker processes. Tasks after
-    the first must pickle (module-level functions, or :func:`functools.partial` of them,
-    with picklable arguments); a task's exception is raised here."""
-    workers = min(cores(jobs), len(tasks)) - 1
-    context = fork_context() if workers > 0 else None
-    if context is None:
-        return [task() for task in tasks]
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+class Workers:
+    """Worker processes for one job (none when forking is unsafe or ``jobs`` is 1)."""
 
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = [pool.submit(task) for task in tasks[1:]]
+    def __init__(self, pool: Any | None) -> None:
+        self._pool = pool
+
+    def run_all(self, tasks: Sequence[Callable[[], T]]) -> list[T]:
+        """Each task's result, in order. The first task runs in this process, the others
+        in the workers meanwhile (or here, after it, without workers). Tasks after the
+        first must pickle (module-level functions, or :func:`functools.partial` of them,
+        with picklable arguments); a task's exception is raised here."""
+        if self._pool is None or len(tasks) < 2:
+            return [task() for task in tasks]
+        from concurrent.futures.process import BrokenProcessPool
+
+        futures = [self._pool.submit(_collecting_after, task) for task in tasks[1:]]
         try:
             first = tasks[0]()
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            for future in futures:
+                future.cancel()
             raise
+        if not all(future.done() for future in futures):
+            gc.collect()  # while waiting, rather than when this process exits
         try:
             return [first, *(future.result() for future in futures)]
         except BrokenProcessPool:
@@ -56,7 +64,51 @@ def run_all(tasks: Sequence[Callable[[], T]], *, jobs: int = 1) -> list[T]:
                               "memory); run this again, or with --jobs 1") from None
 
 
+NO_WORKERS = Workers(None)
+"""Everything in this process."""
+
+
+@contextlib.contextmanager
+def workers(jobs: int, *, prepare: Callable[[], None] | None = None) -> Iterator[Workers]:
+    """Start ``jobs - 1`` workers now (0: one per core), each running ``prepare`` (say,
+    importing the PDF writer) while the caller gets the work ready; shut down after."""
+    count = cores(jobs) - 1
+    context = fork_context() if count > 0 else None
+    if context is None:
+        yield NO_WORKERS
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(count, mp_context=context, initializer=prepare)
+    pool.submit(int)  # a forking pool starts its processes at the first task: now
+    try:
+        yield Workers(pool)
+    finally:
+        # Waits for a task already running (a worker never runs long: the model's limits
+        # hold in this process, before any task is sent), so no thread or process of
+        # this job outlives it.
+        pool.shutdown(cancel_futures=True)
+
+
+def run_all(tasks: Sequence[Callable[[], T]], *, jobs: int = 1) -> list[T]:
+    """:meth:`Workers.run_all` with workers started for these tasks alone."""
+    with workers(min(cores(jobs), len(tasks))) as started:
+        return started.run_all(tasks)
+
+
+def _collecting_after(task: Callable[[], T]) -> T:
+    """Run ``task`` in a worker with the cyclic garbage collector paused: a layout makes
+    tens of thousands of linked objects, and collecting them as they are made costs the
+    PDF about a tenth of its time. They are collected after the result is sent."""
+    gc.disable()
+    try:
+        return task()
+    finally:
+        gc.enable()
+
+
 def fork_context() -> Any:
+    """A fork context when forking is safe here (see the module's note), else None."""
     if threading.active_count() > 1 or any(name in sys.modules for name in NATIVE):
         return None
     import multiprocessing  # only here: validate and init never fork

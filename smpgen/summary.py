@@ -12,8 +12,7 @@ from .parse import parse_blocks
 from .profile import Profile
 from .sandbox import render_budget
 from .sourcefile import Loc
-from .text import long_date
-from .tree import Blank, Block, Document, DocumentInfo, Inline, Paragraph, Section, Text
+from .tree import Blank, Block, Document, DocumentInfo, Inline, Paragraph, Section, Text, long_date
 
 PARTS = (("recommended_action", "Recommended Action"), ("background", "Background"),
          ("recommendation", "Recommendation"))

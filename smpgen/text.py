@@ -28,7 +28,7 @@ from .errors import ModelError
 from .modelfiles import model_file, read_model_bytes
 from .models import Model
 from .sandbox import LimitReached, ModelEnvironment, ModelLoader, budgeted, render_budget, spend
-from .tree import Blank, XRef
+from .tree import Blank, XRef, long_date
 
 OPEN, CLOSE = "\ufdd0", "\ufdd1"
 """Placeholder delimiters: noncharacters, which profile values are refused to contain."""
@@ -98,11 +98,6 @@ def _slot(value: Slot) -> _Slotted:
     slots = _current.get()
     slots.append(value)
     return _Slotted(f"{OPEN}{len(slots) - 1}{CLOSE}")
-
-
-def long_date(value: dt.date) -> str:
-    """``2026-03-04`` as ``March 4, 2026``."""
-    return f"{value:%B} {value.day}, {value.year}"
 
 
 def _finalize(value: Any) -> str:

@@ -194,3 +194,8 @@ def merge_text(nodes: list[Inline]) -> list[Inline]:
 
 BLANK_LINE = "________"
 """How every writer prints a blank."""
+
+
+def long_date(value: dt.date) -> str:
+    """``2026-03-04`` as ``March 4, 2026``."""
+    return f"{value:%B} {value.day}, {value.year}"

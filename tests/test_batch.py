@@ -114,6 +114,8 @@ except ProfileError as e:
     assert e.problems == [problem], e.problems  # rebuilt whole, not as a string
 else:
     raise AssertionError("no error")
+# A failed job leaves no thread or process behind, so the next one still gets a worker.
+assert run_all([os.getpid, os.getpid], jobs=2)[1] != parent
 try:
     run_all([os.getpid, functools.partial(os._exit, 3)], jobs=2)
 except SmpgenError as e:

@@ -22,8 +22,7 @@ from smpgen.fields import FIRST_DATE, LANGUAGE_PATTERN, LAST_DATE, MAX_LINE
 from smpgen.profile import profile_variables
 from smpgen.records import records_laws
 from smpgen.sourcefile import character_problem
-from smpgen.text import long_date
-from smpgen.tree import Document, Inline, ListBlock, Note, Paragraph, Section, plain
+from smpgen.tree import Document, Inline, ListBlock, Note, Paragraph, Section, long_date, plain
 from smpgen.variables import Variable
 
 MODEL = next(m for m in smpgen.list_models() if m.id == "city-social-media")

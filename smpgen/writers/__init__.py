@@ -62,6 +62,25 @@ FORM_FORMATS: tuple[Format, ...] = tuple(w.name for w in WRITERS.values() if w.f
 """The formats the tracking form is made in."""
 
 
+def document_files(doc: Document, stem: str, formats: tuple[Format, ...]) -> dict[str, bytes]:
+    """``doc`` in each of ``formats``, by file name."""
+    return {f"{stem}.{name}": WRITERS[name].write_document(doc) for name in formats}
+
+
+def form_files(form: TrackingForm, stem: str, formats: tuple[Format, ...]) -> dict[str, bytes]:
+    """The tracking form in each of ``formats`` it is made in, by file name."""
+    return {f"{stem}.{name}": WRITERS[name].write_form(form) for name in formats
+            if WRITERS[name].form is not None}
+
+
+def prepare_pdf() -> None:
+    """Load the PDF writer and WeasyPrint ahead of the first PDF (a worker does this while
+    its parent process is still getting the documents ready)."""
+    from .pdf import prepare
+
+    prepare()
+
+
 def _function(spec: str) -> Callable[[Any], bytes | str]:
     module, _, name = spec.partition(":")
     function: Callable[[Any], bytes | str] = getattr(

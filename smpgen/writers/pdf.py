@@ -109,6 +109,13 @@ def _only_own_fonts() -> None:
     os.environ["FONTCONFIG_FILE"] = str(conf)
 
 
+def prepare() -> None:
+    """Everything the first PDF of a process needs besides its document: fontconfig kept
+    to the packaged fonts, and WeasyPrint imported."""
+    _only_own_fonts()
+    _weasyprint.import_weasyprint()
+
+
 def _cache_folder() -> Path:
     """smpgen's own folder for fontconfig's settings and cache: the user's cache folder
     (``$XDG_CACHE_HOME/smpgen``), made private; a fresh private temporary folder, removed
