@@ -121,7 +121,10 @@ class OutputFolder:
         for name in files:
             _check_name(name)
         edited = self._check_targets(files, force=force)
-        staged = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=self.path))
+        try:
+            staged = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=self.path))
+        except OSError as e:
+            raise OutputError(f"cannot write into {self.path}: {e.strerror or e}") from None
         try:
             for name, data in files.items():
                 _write_new(staged / name, data)
@@ -192,9 +195,9 @@ def open_folder(path: Path, root: Path | None = None) -> Iterator[OutputFolder]:
     left behind, and read its manifest.
 
     A job that fails removes only what it created itself: folders this call made (each
-    only while still empty) and, when it made ``path``, the lock file in it (removed while
-    still held, so a render starting at that moment is told the folder is busy or makes
-    it anew, never finds it gone)."""
+    only while still empty) and, when it made ``path`` and held its lock, the lock file
+    in it (removed while still held, so a render starting at that moment is told the
+    folder is busy or makes it anew, never finds it gone)."""
     key = path.resolve()
     busy = OutputError(f"another smpgen is writing to {path}; wait for it to finish and "
                        "run this again")
@@ -215,6 +218,7 @@ def open_folder(path: Path, root: Path | None = None) -> Iterator[OutputFolder]:
                 break
         if fd < 0:
             raise OutputError(f"cannot write to the output folder {path}: it keeps vanishing")
+        held = False
         try:
             try:
                 # A record lock belongs to this process alone: a worker process does not
@@ -222,11 +226,14 @@ def open_folder(path: Path, root: Path | None = None) -> Iterator[OutputFolder]:
                 fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 raise busy from None
+            held = True
             manifest = _recover(path, _read_manifest(path))
             yield OutputFolder(path, manifest)
             ok = True
         finally:
-            if not ok and path in created:
+            # Only the holder of the lock may remove it (never a job told "busy", even if
+            # it made the folder a moment before the holder reached it).
+            if not ok and held and path in created:
                 with contextlib.suppress(OSError):
                     os.unlink(path / LOCK)
             os.close(fd)

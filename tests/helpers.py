@@ -30,6 +30,18 @@ EXAMPLE = {
 }
 """A minimal valid profile for the shipped model."""
 
+GOOD = """\
+city:
+  name: Lakeshore
+  state: MN
+  website: https://lakeshore.example.gov
+officials:
+  final_authority: City Administrator
+  authorizer: City Administrator
+  coordinator: Communications Coordinator
+"""
+"""The same profile as YAML text, for tests that append lines to it."""
+
 
 def run(args: list[str], cwd: Path | None = None) -> Result:
     """Run ``smpgen ARGS`` in ``cwd`` (the repo by default) and return click's result."""

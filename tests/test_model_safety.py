@@ -413,23 +413,19 @@ def test_template_errors_are_located(template: str, line: int, message: str, mod
     assert time.monotonic() - start < 20
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ("One.\n\nTwo {{ 1 // 0 }}.\n",
+     "the template raised ZeroDivisionError: integer division or modulo by zero"),
+    ("One.\n\n{% if %}\n", "template syntax error: "),
+], ids=["raised", "syntax"])
 def test_an_error_in_an_included_file_names_that_file(
-        model: Path, tmp_path: Path, write_profile: Callable[..., Path]) -> None:
+        model: Path, tmp_path: Path, write_profile: Callable[..., Path], text: str,
+        message: str) -> None:
     part = model / "sections" / "part.md"
-    part.write_text("One.\n\nTwo {{ 1 // 0 }}.\n")
+    part.write_text(text)
     (model / "sections" / "extra.md").write_text("{% include 'sections/part.md' %}\n")
     write_profile(BASE)
-    refused(tmp_path, f"Error: {where(part, 3)} the template raised ZeroDivisionError: "
-                      "integer division or modulo by zero")
-
-
-def test_a_syntax_error_in_an_included_file_names_that_file(
-        model: Path, tmp_path: Path, write_profile: Callable[..., Path]) -> None:
-    part = model / "sections" / "part.md"
-    part.write_text("One.\n\n{% if %}\n")
-    (model / "sections" / "extra.md").write_text("{% include 'sections/part.md' %}\n")
-    write_profile(BASE)
-    refused(tmp_path, f"Error: {where(part, 3)} template syntax error: ")
+    refused(tmp_path, f"Error: {where(part, 3)} {message}")
 
 
 def test_a_heading_deeper_than_the_numbering_is_located(

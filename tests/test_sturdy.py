@@ -169,6 +169,40 @@ def test_two_renders_at_once_one_writes_the_other_is_told_busy(place: Place, roo
         assert again.stdout.startswith("unchanged ")  # the winner's manifest is whole
 
 
+HOLD = ("import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
+        "fcntl.lockf(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)")
+
+
+def test_a_job_told_busy_removes_nothing_even_a_folder_it_made(
+        place: Place, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This job makes the folder; another takes its lock before this one can: the loser
+    must leave the folder and the winner's lock file alone."""
+    profile = place.profile()
+    folder = place.out / "city"
+    real_mkdir = os.mkdir
+    holders: list[subprocess.Popen[str]] = []
+
+    def mkdir(path: Any, *args: Any, **kwargs: Any) -> None:
+        real_mkdir(path, *args, **kwargs)
+        if Path(path) == folder:
+            holder = subprocess.Popen([sys.executable, "-c", HOLD, str(folder / ".smpgen.lock")],
+                                      stdout=subprocess.PIPE, text=True)
+            holders.append(holder)
+            assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    try:
+        result = place.render(profile)
+        assert result.exit_code == 2
+        assert result.stderr == (f"Error: another smpgen is writing to {folder}; wait for it "
+                                 "to finish and run this again\n")
+        assert holders and (folder / ".smpgen.lock").exists()
+    finally:
+        for holder in holders:
+            holder.kill()
+            holder.communicate()
+
+
 @pytest.fixture
 def failing_rename(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], None]]:
     """``fail_at(n)``: the n-th ``os.replace`` call smpgen makes raises ENOSPC."""
@@ -372,20 +406,18 @@ def test_a_link_planted_at_an_output_file_is_refused(place: Place) -> None:
         assert link.is_symlink()
 
 
-def test_a_link_planted_at_the_lock_is_refused(place: Place) -> None:
-    profile, link = _planted(place, ".smpgen.lock")
+@pytest.mark.parametrize(("name", "message"), [
+    (".smpgen.lock", "is a symbolic link; smpgen will not open a lock through it. Remove it "
+                     "and run this again"),
+    (".smpgen-manifest.json", "is a symbolic link; smpgen keeps its own records there. "
+                              "Remove it and run again with --force"),
+], ids=["lock", "manifest"])
+def test_a_link_planted_at_a_bookkeeping_file_is_refused(place: Place, name: str,
+                                                         message: str) -> None:
+    profile, link = _planted(place, name)
     result = place.render(profile)
     assert result.exit_code == 2
-    assert result.stderr == (f"Error: {link} is a symbolic link; smpgen will not open a lock "
-                             "through it. Remove it and run this again\n")
-
-
-def test_a_link_planted_at_the_manifest_is_refused(place: Place) -> None:
-    profile, link = _planted(place, ".smpgen-manifest.json")
-    result = place.render(profile)
-    assert result.exit_code == 2
-    assert result.stderr == (f"Error: {link} is a symbolic link; smpgen keeps its own records "
-                             "there. Remove it and run again with --force\n")
+    assert result.stderr == f"Error: {link} {message}\n"
 
 
 def test_a_link_planted_at_the_backup_name_is_not_written_through(place: Place) -> None:

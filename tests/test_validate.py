@@ -6,18 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLE, REPO, deep_merge, run
-
-GOOD = """\
-city:
-  name: Lakeshore
-  state: MN
-  website: https://lakeshore.example.gov
-officials:
-  final_authority: City Administrator
-  authorizer: City Administrator
-  coordinator: Communications Coordinator
-"""
+from helpers import EXAMPLE, GOOD, REPO, deep_merge, run
 
 
 def test_example_profiles_are_ok() -> None:

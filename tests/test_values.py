@@ -13,20 +13,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import HERE, TEST_MODELS, run
+from helpers import GOOD, HERE, TEST_MODELS, run
 
 import smpgen
 
-GOOD = """\
-city:
-  name: Lakeshore
-  state: MN
-  website: https://lakeshore.example.gov
-officials:
-  final_authority: City Administrator
-  authorizer: City Administrator
-  coordinator: Communications Coordinator
-"""
 RECORD = (HERE / "bad_inputs" / "records" / "removed-before-posted.yaml").read_text() \
     .replace("removed: 2026-11-01", "removed: 2026-11-03")
 PROFILE_FOR_RECORDS = HERE / "bad_inputs" / "profile-for-records.yaml"
