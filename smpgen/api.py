@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import parallel
-from .errors import ModelError, Problem, ProfileError, UserError
+from .errors import ModelError, Problem, ProfileError, UserError, printable
 from .models import DEFAULT_MODEL, Model, find_models, get_model, model_digest
 from .options import DEFAULT_OPTIONS, EDITIONS, Edition, RenderOptions
 from .outputs import current_outputs, open_folder
@@ -98,7 +98,7 @@ def render(
     pdfs = "pdf" in options.formats or options.packet
     # The worker starts loading the PDF writer now, while this process loads the stages,
     # validates and builds the documents.
-    with parallel.workers(options.jobs if pdfs else 1, prepare=prepare_pdf) as workers:
+    with parallel.workers(options.jobs if pdfs else 1, pieces=2, prepare=prepare_pdf) as workers:
         from . import bundle
         from .profile import load_profile
 
@@ -272,10 +272,10 @@ def output_name(path: Path, what: str = "the output folder's") -> str:
 
 def plain_name(name: str, where: str, fix: str) -> str:
     """``name`` if a file or folder may be called so inside an output folder."""
-    if (not name or name.startswith(".") or any(c in name for c in "/\\")
-            or any(ord(c) < 32 or ord(c) == 127 for c in name)):
-        raise UserError(f"{where} {name!r} cannot be one (empty, starting with a dot, or "
-                        f"holding a slash or a control character); {fix}")
+    if (not name or name.startswith(".") or name != name.strip()
+            or any(c in name for c in "/\\") or printable(name) != name):
+        raise UserError(f"{where} {name!r} cannot be one (empty, starting with a dot or a "
+                        f"space, or holding a slash or a control character); {fix}")
     return name
 
 

@@ -8,11 +8,12 @@ import os
 import resource
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem, SmpgenError, UserError
+from .errors import Problem, SmpgenError, UserError, printable
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ def render_many(profiles: list[Path], *, jobs: int = 0,
         if on_done:
             on_done(item)
 
+    _one_folder_each(profiles)
     # Profiles whose outputs are current are told apart here, without starting a worker.
     todo = []
     for path in profiles:
@@ -93,9 +95,34 @@ def render_many(profiles: list[Path], *, jobs: int = 0,
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             # Each worker is one of the cores already: it renders its profiles alone.
             each = {**options, "jobs": 1}
-            for future in as_completed([pool.submit(_render_one, p, each) for p in todo]):
-                finish(future.result())
+            futures = {pool.submit(_render_one, p, each): p for p in todo}
+            for future in as_completed(futures):
+                try:
+                    finish(future.result())
+                except BrokenProcessPool:
+                    finish(BatchItem(futures[future], "failed", (), (
+                        f"{printable(str(futures[future]))}: the worker process rendering it "
+                        "ended without a result (killed, or out of memory); run it again",),
+                        _peak()))
     return [results[p] for p in profiles]
+
+
+def _one_folder_each(profiles: list[Path]) -> None:
+    """Refuse a batch in which two profiles would write into one output folder (the same
+    file name in two folders): one would silently replace the other's files."""
+    from .api import output_name
+
+    seen: dict[str, Path] = {}
+    for path in profiles:
+        try:
+            name = output_name(path)
+        except UserError:
+            continue  # reported as that profile's failure
+        if name in seen:
+            raise UserError(f"{seen[name]} and {path} would both write into the output folder "
+                            f"{name!r}; rename one of them, or render them separately with "
+                            "different --out folders")
+        seen[name] = path
 
 
 def _render_one(path: Path, options: dict[str, Any]) -> BatchItem:
@@ -104,7 +131,7 @@ def _render_one(path: Path, options: dict[str, Any]) -> BatchItem:
     try:
         result = render(path, **options)
     except SmpgenError as e:
-        return BatchItem(path, "failed", (), tuple(e.format().splitlines()), _peak())
+        return BatchItem(path, "failed", (), tuple(printable(e.format()).splitlines()), _peak())
     except Exception as e:
         return BatchItem(path, "failed", (), (f"{path}: internal error: {e!r}",), _peak())
     return BatchItem(path, "rendered" if result.rendered else "unchanged", tuple(result.paths),
@@ -112,7 +139,7 @@ def _render_one(path: Path, options: dict[str, Any]) -> BatchItem:
 
 
 def _messages(warnings: list[Problem]) -> tuple[str, ...]:
-    return tuple(f"{w.path}:{w.line}: {w.field}: warning: {w.message}" for w in warnings)
+    return tuple(w.as_warning() for w in warnings)
 
 
 def _peak() -> int:

@@ -12,8 +12,8 @@ from typing import Any, cast
 
 import click
 
-from .errors import Problem, SmpgenError
-from .options import DEFAULT_OPTIONS
+from .errors import Problem, SmpgenError, printable
+from .options import DEFAULT_OPTIONS, EDITIONS
 from .version import __version__
 from .writers import FORM_FORMATS, FORMATS, WRITERS, Format
 
@@ -25,7 +25,7 @@ class _Cli(click.Group):
         try:
             return super().invoke(ctx)
         except SmpgenError as e:
-            click.echo(f"Error: {e.format()}", err=True)
+            click.echo(f"Error: {printable(e.format())}", err=True)
             ctx.exit(e.exit_code)
 
 
@@ -40,14 +40,14 @@ def _formats(_ctx: click.Context, _param: click.Parameter,
 
 def _warn(problems: list[Problem]) -> None:
     for p in problems:
-        click.echo(f"{p.path}:{p.line}: {p.field}: warning: {p.message}", err=True)
+        click.echo(p.as_warning(), err=True)
 
 
 def _report(result: Any) -> None:
     _warn(result.warnings)
     verb = "wrote" if result.rendered else "unchanged"
     for path in result.paths:
-        click.echo(f"{verb} {path}")
+        click.echo(printable(f"{verb} {path}"))
 
 
 format_option = click.option(
@@ -91,7 +91,7 @@ def init(obj: dict[str, Any], path: Path, name: str, state: str, model_id: str,
 
     for written in init_profile(path, get_model(model_id, obj["templates"]), name=name,
                                 state=state, force=force):
-        click.echo(f"wrote {written}")
+        click.echo(printable(f"wrote {written}"))
 
 
 @cli.command()
@@ -106,7 +106,7 @@ def validate(obj: dict[str, Any], profiles: tuple[Path, ...], draft: bool) -> No
     failed = 0
     for report in validate_profiles(profiles, draft=draft, templates=obj["templates"]):
         if report.ok:
-            click.echo(f"OK {report.path}")
+            click.echo(printable(f"OK {report.path}"))
         else:
             failed += 1
             for p in report.problems:
@@ -123,7 +123,7 @@ def validate(obj: dict[str, Any], profiles: tuple[Path, ...], draft: bool) -> No
 @out_option
 @click.option("--draft", is_flag=True,
               help="Render even with required values missing; they print as blanks.")
-@click.option("--edition", type=click.Choice(["council", "annotated"]),
+@click.option("--edition", type=click.Choice([e for e in EDITIONS if e != "model"]),
               default=DEFAULT_OPTIONS.edition, show_default=True,
               help="annotated adds a drafter's note after each section.")
 @force_option
@@ -179,7 +179,7 @@ def _render_batch(paths: list[Path], jobs: int, quiet: bool,
             click.echo("\n".join(item.messages), err=True)
     failed = [i for i in items if i.status == "failed"]
     for item in failed:
-        click.echo(f"Error: {item.profile} failed:", err=True)
+        click.echo(printable(f"Error: {item.profile} failed:"), err=True)
         click.echo("\n".join(item.messages), err=True)
     click.echo(f"rendered {counts['rendered']}, unchanged {counts['unchanged']}, "
                f"failed {counts['failed']}", err=bool(failed))
@@ -252,7 +252,7 @@ def models(obj: dict[str, Any], show_coverage: bool) -> None:
     models = list_models(templates=obj["templates"])
     uncovered = 0
     for m in models:
-        click.echo(f"{m.id}  {m.version}  {m.origin}  {m.title}  ({m.path})")
+        click.echo(printable(f"{m.id}  {m.version}  {m.origin}  {m.title}  ({m.path})"))
         if not show_coverage:
             continue
         for c in coverage(m):

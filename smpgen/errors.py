@@ -6,6 +6,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal: control, format (such as bidirectional
+    overrides), separator, private-use and unassigned characters are shown as escapes
+    (``\\u202e``), so a hostile file name or value cannot reorder or hide what a message
+    says. Line breaks are kept."""
+    return "".join(ch if ch == "\n" or not _hidden(ch) else _escape(ch) for ch in text)
+
+
+def _hidden(ch: str) -> bool:
+    import unicodedata
+
+    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") and ch != "\t" \
+        and ch not in "\u200c\u200d"  # joiners that Persian, Indic scripts and emoji need
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 \
+        else f"\\U{code:08x}"
+
+
 class SmpgenError(Exception):
     """Root of every error smpgen raises on purpose; ``exit_code`` is what the CLI returns."""
 
@@ -36,8 +57,17 @@ class Problem:
     """What is wrong and what is expected."""
 
     def __str__(self) -> str:
+        return self._line("")
+
+    def as_warning(self) -> str:
+        """The problem as a warning line: ``path:line: field: warning: message``."""
+        return self._line("warning: ")
+
+    def _line(self, kind: str) -> str:
         where = f"{self.path}:{self.line}:"
-        return f"{where} {self.field}: {self.message}" if self.field else f"{where} {self.message}"
+        text = (f"{where} {self.field}: {kind}{self.message}" if self.field
+                else f"{where} {kind}{self.message}")
+        return printable(text).replace("\n", "\\n")
 
 
 class ProfileError(UserError):

@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -30,60 +29,28 @@ import stat
 import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .errors import OutputError
-from .version import __version__
+from .manifest import (
+    JOURNAL,
+    MANIFEST,
+    Job,
+    Manifest,
+    Warning_,
+    check_name,
+    read_manifest,
+    read_record,
+    sha256,
+    stamp,
+    why,
+)
+from .safefiles import backup, fsync_folder, hash_file, kind, lstat, publish, write_new
 
-MANIFEST = ".smpgen-manifest.json"
-JOURNAL = ".smpgen-journal.json"
 LOCK = ".smpgen.lock"
+
 WORK_PREFIX = ".smpgen-work-"
-MAX_MANIFEST_BYTES = 10_000_000
-"""A manifest lists a few dozen files; anything this large was not written by smpgen."""
-
-Warning_ = tuple[int, str, str]
-"""A recorded warning: line, field and message (the profile's path is the caller's)."""
-
-
-def sha256(data: bytes) -> str:
-    """Hex SHA-256 of ``data``."""
-    return hashlib.sha256(data).hexdigest()
-
-
-@dataclass(slots=True)
-class Job:
-    """What the manifest remembers of one job."""
-
-    inputs: str
-    """The fingerprint of everything the job's output depends on."""
-    files: list[str]
-    """The job's files, in output order."""
-    warnings: list[Warning_] = field(default_factory=list)
-    """The warnings the job gave, shown again when it is skipped."""
-
-
-@dataclass(slots=True)
-class Manifest:
-    """What smpgen wrote into one output folder."""
-
-    files: dict[str, str] = field(default_factory=dict)
-    """File name to SHA-256 of what smpgen last wrote."""
-    stat: dict[str, tuple[int, int]] = field(default_factory=dict)
-    """File name to size and modification time (ns) just after writing."""
-    jobs: dict[str, Job] = field(default_factory=dict)
-    """Job name (e.g. ``render council docx,pdf``) to what it depended on and wrote."""
-
-    def to_json(self) -> bytes:
-        data = {"smpgen": __version__, "files": self.files,
-                "stat": {k: list(v) for k, v in self.stat.items()},
-                "jobs": {k: {"inputs": j.inputs, "files": j.files,
-                             "warnings": [list(w) for w in j.warnings]}
-                         for k, j in self.jobs.items()}}
-        return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
-
 
 @dataclass(slots=True)
 class OutputFolder:
@@ -98,13 +65,13 @@ class OutputFolder:
         """Whether ``name`` is a regular file holding exactly what smpgen last wrote. A file
         whose size and modification time are as recorded is taken as intact without being
         hashed again (as make and git do); any other is hashed."""
-        info = _lstat(self.path / name)
+        info = lstat(self.path / name)
         if info is None or not stat.S_ISREG(info.st_mode):
             return False
-        if self.manifest.stat.get(name) == (info.st_size, info.st_mtime_ns):
+        if self.manifest.stat.get(name) == stamp(info):
             return True
         recorded = self.manifest.files.get(name)
-        return recorded is not None and _hash_file(self.path / name) == recorded
+        return recorded is not None and hash_file(self.path / name) == recorded
 
     def unchanged(self, job: str, fingerprint: str) -> Job | None:
         """The record of ``job`` if its inputs are the same and its outputs intact."""
@@ -119,7 +86,10 @@ class OutputFolder:
         """Write ``files`` as one job; refuse (or, with ``force``, back up) files edited by a
         person; refuse any name that is a link, a folder or anything but a regular file."""
         for name in files:
-            _check_name(name)
+            try:
+                check_name(name)
+            except ValueError as e:
+                raise OutputError(f"cannot write into {self.path}: {e}") from None
         edited = self._check_targets(files, force=force)
         try:
             staged = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=self.path))
@@ -127,9 +97,9 @@ class OutputFolder:
             raise OutputError(f"cannot write into {self.path}: {e.strerror or e}") from None
         try:
             for name, data in files.items():
-                _write_new(staged / name, data)
+                write_new(staged / name, data)
             for name in edited:
-                _backup(self.path / name)
+                backup(self.path / name)
             after = Manifest(dict(self.manifest.files), dict(self.manifest.stat),
                              dict(self.manifest.jobs))
             for name, data in files.items():
@@ -140,18 +110,18 @@ class OutputFolder:
             # From here on the folder may hold a mix of old and new files until the
             # manifest is written: the journal tells the next run which new ones are ours.
             journal = json.dumps({"files": {n: after.files[n] for n in files}}).encode()
-            _write_new(staged / JOURNAL, journal)
-            _publish(staged / JOURNAL, self.path / JOURNAL)
+            write_new(staged / JOURNAL, journal)
+            publish(staged / JOURNAL, self.path / JOURNAL)
             for name in files:
-                _publish(staged / name, self.path / name)
+                publish(staged / name, self.path / name)
             for name in files:
                 info = os.lstat(self.path / name)
-                after.stat[name] = (info.st_size, info.st_mtime_ns)
+                after.stat[name] = stamp(info)
             if job is not None and fingerprint is not None:
                 after.jobs[job] = Job(fingerprint, list(files), list(warnings or []))
-            _write_new(staged / MANIFEST, after.to_json())
-            _publish(staged / MANIFEST, self.path / MANIFEST)
-            _fsync_folder(self.path)
+            write_new(staged / MANIFEST, after.to_json())
+            publish(staged / MANIFEST, self.path / MANIFEST)
+            fsync_folder(self.path)
             (self.path / JOURNAL).unlink()
             self.manifest = after
         except OSError as e:
@@ -166,11 +136,11 @@ class OutputFolder:
         smpgen must not replace."""
         edited = []
         for name in files:
-            info = _lstat(self.path / name)
+            info = lstat(self.path / name)
             if info is None:
                 continue
             if not stat.S_ISREG(info.st_mode):
-                raise OutputError(f"{self.path / name} is {_kind(info)}, not a file smpgen "
+                raise OutputError(f"{self.path / name} is {kind(info)}, not a file smpgen "
                                   "wrote; smpgen will not write there. Move it away and run "
                                   "this again")
             if not self.intact(name):
@@ -183,10 +153,9 @@ class OutputFolder:
                               "to overwrite it (a backup copy is kept)")
         return edited
 
-
 _HELD: set[Path] = set()
-_HELD_GUARD = threading.Lock()
 
+_HELD_GUARD = threading.Lock()
 
 @contextlib.contextmanager
 def open_folder(path: Path, root: Path | None = None) -> Iterator[OutputFolder]:
@@ -227,7 +196,7 @@ def open_folder(path: Path, root: Path | None = None) -> Iterator[OutputFolder]:
             except OSError:
                 raise busy from None
             held = True
-            manifest = _recover(path, _read_manifest(path))
+            manifest = _recover(path, read_manifest(path))
             yield OutputFolder(path, manifest)
             ok = True
         finally:
@@ -245,17 +214,15 @@ def open_folder(path: Path, root: Path | None = None) -> Iterator[OutputFolder]:
         with _HELD_GUARD:
             _HELD.discard(key)
 
-
 def current_outputs(path: Path, job: str, fingerprint: str) -> Job | None:
     """Read-only, without the lock: the record of ``job`` in ``path`` if its outputs are
     current; None when anything differs or cannot be told (the locked run decides)."""
     try:
-        if _lstat(path / JOURNAL) is not None:
+        if lstat(path / JOURNAL) is not None:
             return None
-        return OutputFolder(path, _read_manifest(path)).unchanged(job, fingerprint)
-    except OutputError:
+        return OutputFolder(path, read_manifest(path)).unchanged(job, fingerprint)
+    except (OutputError, OSError):
         return None
-
 
 def _make_folders(path: Path, root: Path) -> list[Path]:
     """Make ``root`` and the folders from it down to ``path``; the ones made here."""
@@ -278,13 +245,12 @@ def _make_folders(path: Path, root: Path) -> list[Path]:
                 pass
             info = os.lstat(current)
             if not stat.S_ISDIR(info.st_mode):
-                raise OutputError(f"{current} is {_kind(info)}; smpgen writes only into folders "
+                raise OutputError(f"{current} is {kind(info)}; smpgen writes only into folders "
                                   "it can own. Move it away and run this again")
     except OSError as e:
         raise OutputError(f"cannot write to the output folder {path}: "
                           f"{e.strerror or e}") from None
     return made
-
 
 def _open_lock(path: Path) -> int:
     """The lock file's descriptor; -1 when its folder has just vanished."""
@@ -304,66 +270,6 @@ def _open_lock(path: Path) -> int:
         raise OutputError(f"{path} is not a regular file; remove it and run this again")
     return fd
 
-
-def _read_manifest(path: Path) -> Manifest:
-    """The folder's manifest (empty when there is none); a damaged one is an error."""
-    raw = _read_own(path / MANIFEST)
-    if raw is None:
-        return Manifest()
-    try:
-        return _parse_manifest(json.loads(raw.decode("utf-8")))
-    except (ValueError, TypeError, KeyError, RecursionError) as e:
-        raise OutputError(f"{path / MANIFEST} is damaged ({_why(e)}), so smpgen cannot tell "
-                          "which files here it wrote. Delete it and run again with --force "
-                          "(files that differ from a fresh render are kept as .bak "
-                          "copies)") from None
-
-
-def _why(e: Exception) -> str:
-    return "nested too deeply" if isinstance(e, RecursionError) else str(e).split("\n")[0]
-
-
-def _parse_manifest(data: Any) -> Manifest:
-    def mapping(value: Any, what: str) -> dict[Any, Any]:
-        if not isinstance(value, dict):
-            raise TypeError(f"{what} is not a mapping")
-        return value
-
-    def text(value: Any, what: str) -> str:
-        if not isinstance(value, str):
-            raise TypeError(f"{what} is not text")
-        return value
-
-    def integer(value: Any, what: str) -> int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise TypeError(f"{what} is not a number")
-        return value
-
-    data = mapping(data, "the whole")
-    out = Manifest()
-    for name, digest in mapping(data.get("files", {}), "files").items():
-        out.files[_check_name(name)] = text(digest, f"files.{name}")
-    for name, pair in mapping(data.get("stat", {}), "stat").items():
-        if not isinstance(pair, list) or len(pair) != 2:
-            raise TypeError(f"stat.{name} is not a size and a time")
-        out.stat[name] = (integer(pair[0], f"stat.{name}"), integer(pair[1], f"stat.{name}"))
-    for name, entry in mapping(data.get("jobs", {}), "jobs").items():
-        entry = mapping(entry, f"jobs.{name}")
-        files = entry.get("files")
-        if not isinstance(files, list):
-            raise TypeError(f"jobs.{name}.files is not a list")
-        warnings = entry.get("warnings", [])
-        if not isinstance(warnings, list) or not all(
-                isinstance(w, list) and len(w) == 3 for w in warnings):
-            raise TypeError(f"jobs.{name}.warnings is not a list of warnings")
-        out.jobs[text(name, "a job name")] = Job(
-            text(entry.get("inputs"), f"jobs.{name}.inputs"),
-            [_check_name(text(f, f"jobs.{name}.files")) for f in files],
-            [(integer(w[0], "a warning's line"), text(w[1], "a warning's field"),
-              text(w[2], "a warning's message")) for w in warnings])
-    return out
-
-
 def _recover(path: Path, manifest: Manifest) -> Manifest:
     """Finish the record of a job that was stopped between its first rename and its
     manifest: each file it names that holds the new bytes is recorded as smpgen's (one
@@ -373,148 +279,29 @@ def _recover(path: Path, manifest: Manifest) -> Manifest:
             with contextlib.suppress(OSError):
                 if stat.S_ISDIR(os.lstat(path / entry).st_mode):
                     shutil.rmtree(path / entry)  # a killed run's private work folder
-    raw = _read_own(path / JOURNAL)
+    raw = read_record(path / JOURNAL)
     if raw is None:
         return manifest
     try:
         data = json.loads(raw.decode("utf-8"))
-        new = {_check_name(str(k)): str(v) for k, v in data["files"].items()}
+        new = {check_name(str(k)): str(v) for k, v in data["files"].items()}
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as e:
-        raise OutputError(f"{path / JOURNAL} is damaged ({_why(e)}); delete it and run again "
+        raise OutputError(f"{path / JOURNAL} is damaged ({why(e)}); delete it and run again "
                           "with --force") from None
     for name, digest in new.items():
-        info = _lstat(path / name)
-        if info is not None and stat.S_ISREG(info.st_mode) and _hash_file(path / name) == digest:
+        info = lstat(path / name)
+        if info is not None and stat.S_ISREG(info.st_mode) and hash_file(path / name) == digest:
             manifest.files[name] = digest
-            manifest.stat[name] = (info.st_size, info.st_mtime_ns)
+            manifest.stat[name] = stamp(info)
     manifest.jobs = {k: j for k, j in manifest.jobs.items() if not set(j.files) & set(new)}
     try:
         staged = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=path))
         try:
-            _write_new(staged / MANIFEST, manifest.to_json())
-            _publish(staged / MANIFEST, path / MANIFEST)
+            write_new(staged / MANIFEST, manifest.to_json())
+            publish(staged / MANIFEST, path / MANIFEST)
         finally:
             shutil.rmtree(staged, ignore_errors=True)
         (path / JOURNAL).unlink()
     except OSError as e:
         raise OutputError(f"cannot write into {path}: {e.strerror or e}") from None
     return manifest
-
-
-def _read_own(path: Path) -> bytes | None:
-    """The bytes of one of smpgen's own bookkeeping files, None if absent; refuses a link,
-    a device or anything oversized instead of reading through or from it."""
-    info = _lstat(path)
-    if info is None:
-        return None
-    if not stat.S_ISREG(info.st_mode):
-        raise OutputError(f"{path} is {_kind(info)}; smpgen keeps its own records there. "
-                          "Remove it and run again with --force")
-    if info.st_size > MAX_MANIFEST_BYTES:
-        raise OutputError(f"{path} is {info.st_size:,} bytes, far more than smpgen writes; "
-                          "delete it and run again with --force")
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-        with os.fdopen(fd, "rb") as f:
-            return f.read(MAX_MANIFEST_BYTES + 1)
-    except OSError as e:
-        raise OutputError(f"cannot read {path}: {e.strerror}") from None
-
-
-def _check_name(name: str) -> str:
-    """``name`` if it is a plain file name smpgen may own (never a path or a hidden name)."""
-    if not name or name.startswith(".") or "/" in name or "\0" in name or name != name.strip():
-        raise ValueError(f"{name!r} is not a file name smpgen writes")
-    return name
-
-
-def _lstat(path: Path) -> os.stat_result | None:
-    try:
-        return os.lstat(path)
-    except FileNotFoundError:
-        return None
-
-
-def _kind(info: os.stat_result) -> str:
-    mode = info.st_mode
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISREG(mode):
-        return "a file"
-    return "a special file (a pipe, socket or device)"
-
-
-def _hash_file(path: Path) -> str | None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return None
-    digest = hashlib.sha256()
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            return None
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _write_new(path: Path, data: bytes) -> None:
-    """Create ``path`` (never an existing name, never through a link) holding ``data``."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(path, 0o644)  # whatever the umask, outputs are readable like any document
-    except BaseException:
-        path.unlink(missing_ok=True)  # created above with O_EXCL: it is this call's own
-        raise
-
-
-def _publish(staged: Path, target: Path) -> None:
-    # rename() replaces the name itself: if something swapped a link in at ``target``
-    # since it was checked, the link is replaced, never written through.
-    os.replace(staged, target)
-
-
-def _fsync_folder(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _backup(path: Path) -> None:
-    """Keep the edited file ``path`` as ``path.bak`` (or ``.bak.1``, ...): a hard link,
-    made only at a name nothing holds, so no planted link is written through."""
-    candidate, n = path.with_name(path.name + ".bak"), 1
-    while True:
-        try:
-            os.link(path, candidate, follow_symlinks=False)
-            return
-        except FileExistsError:
-            candidate = path.with_name(f"{path.name}.bak.{n}")
-            n += 1
-
-
-def write_new_file(path: Path, data: bytes, *, replace: bool = False) -> None:
-    """Write one file atomically beside where it goes (for files outside output folders,
-    such as a new profile); never through a link, and only over an existing regular file
-    when ``replace``."""
-    info = _lstat(path)
-    if info is not None and (not replace or not stat.S_ISREG(info.st_mode)):
-        raise OutputError(f"{path} already exists ({_kind(info)}); smpgen will not replace it")
-    part = path.with_name(f".{path.name}.{os.getpid()}.part")
-    created = False
-    try:
-        _write_new(part, data)
-        created = True
-        os.replace(part, path)
-    except OSError as e:
-        if created:
-            part.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {e.strerror or e}") from None

@@ -12,6 +12,7 @@ one after the other, with the same result.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import sys
@@ -48,16 +49,16 @@ class Workers:
             return [task() for task in tasks]
         from concurrent.futures.process import BrokenProcessPool
 
-        futures = [self._pool.submit(_collecting_after, task) for task in tasks[1:]]
         try:
-            first = tasks[0]()
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-        if not all(future.done() for future in futures):
-            gc.collect()  # while waiting, rather than when this process exits
-        try:
+            futures = [self._pool.submit(_collecting_after, task) for task in tasks[1:]]
+            try:
+                first = tasks[0]()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+            if not all(future.done() for future in futures):
+                gc.collect()  # while waiting, rather than when this process exits
             return [first, *(future.result() for future in futures)]
         except BrokenProcessPool:
             raise SmpgenError("a worker process ended without a result (killed, or out of "
@@ -69,17 +70,21 @@ NO_WORKERS = Workers(None)
 
 
 @contextlib.contextmanager
-def workers(jobs: int, *, prepare: Callable[[], None] | None = None) -> Iterator[Workers]:
-    """Start ``jobs - 1`` workers now (0: one per core), each running ``prepare`` (say,
-    importing the PDF writer) while the caller gets the work ready; shut down after."""
-    count = cores(jobs) - 1
+def workers(jobs: int, *, pieces: int | None = None,
+            prepare: Callable[[], None] | None = None) -> Iterator[Workers]:
+    """Start ``jobs - 1`` workers now (0: one per core; never more than ``pieces - 1``,
+    for work in that many pieces), each running ``prepare`` (say, importing the PDF
+    writer) while the caller gets the work ready; shut down after. A ``prepare`` that
+    fails is left for the task itself to meet and report."""
+    count = min(cores(jobs), pieces or cores(jobs)) - 1
     context = fork_context() if count > 0 else None
     if context is None:
         yield NO_WORKERS
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(count, mp_context=context, initializer=prepare)
+    ready = functools.partial(_quietly, prepare) if prepare is not None else None
+    pool = ProcessPoolExecutor(count, mp_context=context, initializer=ready)
     pool.submit(int)  # a forking pool starts its processes at the first task: now
     try:
         yield Workers(pool)
@@ -92,8 +97,15 @@ def workers(jobs: int, *, prepare: Callable[[], None] | None = None) -> Iterator
 
 def run_all(tasks: Sequence[Callable[[], T]], *, jobs: int = 1) -> list[T]:
     """:meth:`Workers.run_all` with workers started for these tasks alone."""
-    with workers(min(cores(jobs), len(tasks))) as started:
+    with workers(jobs, pieces=len(tasks)) as started:
         return started.run_all(tasks)
+
+
+def _quietly(prepare: Callable[[], None]) -> None:
+    # A failing initializer would break the pool and hide the error; the task that needs
+    # what ``prepare`` makes meets the same error and sends it back whole.
+    with contextlib.suppress(Exception):
+        prepare()
 
 
 def _collecting_after(task: Callable[[], T]) -> T:

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .errors import ModelError, Problem, ProfileError
+from .errors import ModelError, Problem, ProfileError, UserError
 from .fields import check_value, describe, field_type, group_model
 from .glyphs import missing_glyphs
 from .models import DEFAULT_MODEL, Model, get_model
@@ -61,8 +61,12 @@ class Profile:
         """The date written into file properties: ``SOURCE_DATE_EPOCH`` if set, else the
         adoption date, else none (so the same inputs always give the same bytes)."""
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        if epoch and epoch.isdigit():
-            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+        if epoch and epoch.isascii() and epoch.isdigit():
+            try:
+                return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+            except (OverflowError, OSError, ValueError):
+                raise UserError(f"SOURCE_DATE_EPOCH is {epoch}, past any date a document "
+                                "can carry; give seconds since 1970, or unset it") from None
         adopted: dt.date | None = self.values["document"]["adoption"]["adopted"]
         return adopted
 

@@ -13,13 +13,17 @@ import yaml
 from .errors import OutputError, ProfileError, UserError
 from .fields import check_value
 from .models import Model
-from .outputs import write_new_file
 from .profile import check_values, profile_variables
+from .safefiles import write_new_file
 from .schema import schema_text
 from .sourcefile import parse_yaml
 from .variables import Variable
 
 WIDTH = 88
+
+
+MAX_SCHEMA_BYTES = 1_000_000
+"""A profile schema is some tens of kilobytes; a larger file is not read."""
 
 
 def schema_file_name(model: Model) -> str:
@@ -168,9 +172,14 @@ def _existing(path: Path) -> bytes | None:
     """The bytes of the regular file at ``path``, None if there is none; a pipe or a
     device there is refused rather than read (a FIFO would block)."""
     try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode):
             raise OutputError(f"{path} is not a regular file; smpgen init leaves it alone: "
                               "move it away or choose another folder")
+        if info.st_size > MAX_SCHEMA_BYTES:
+            raise OutputError(f"{path} is {info.st_size:,} bytes, far more than a schema; "
+                              "smpgen init leaves it alone: move it away or choose another "
+                              "folder")
         return path.read_bytes()
     except FileNotFoundError:
         return None

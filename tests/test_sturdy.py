@@ -7,13 +7,13 @@ injected at exact moments (a chosen rename), never after a guessed delay.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -128,8 +128,11 @@ def test_a_job_failing_after_its_folder_is_open_removes_nothing(
 BARRIER = """
 import sys, time
 from pathlib import Path
+import smpgen.api, smpgen.bundle
 from smpgen.cli import main
 go = Path(sys.argv.pop(1))
+sys.stderr.write("ready\\n")
+sys.stderr.flush()
 while not go.exists():  # both processes are loaded and waiting: start them together
     time.sleep(0.001)
 main()
@@ -155,7 +158,8 @@ def test_two_renders_at_once_one_writes_the_other_is_told_busy(place: Place, roo
         before = tree(out) if out.exists() else {}
         go = place.root / f"go{round_}"
         both = [_spawn_render(place, profile, out, go) for _ in range(2)]
-        time.sleep(1.0)  # both have imported smpgen by now (they wait for go either way)
+        for p in both:
+            assert p.stderr is not None and p.stderr.readline() == "ready\n"
         go.touch()
         results = [(p.wait(timeout=120), *p.communicate()) for p in both]
         assert sorted(code for code, _, _ in results) == [0, 2], results
@@ -358,8 +362,8 @@ def test_a_damaged_manifest_is_a_clear_error(place: Place, content: bytes, why: 
     assert result.exit_code == 2
     assert result.stderr == (
         f"Error: {folder / '.smpgen-manifest.json'} is damaged ({why}), so smpgen cannot tell "
-        "which files here it wrote. Delete it and run again with --force (files that differ "
-        "from a fresh render are kept as .bak copies)\n")
+        "which files here it wrote. Delete it and run again with --force (every file already "
+        "there is kept as a .bak copy)\n")
     assert tree(place.out) == before
     (folder / ".smpgen-manifest.json").unlink()
     assert place.render(profile, "--force").exit_code == 0
@@ -465,8 +469,8 @@ def test_a_profile_whose_name_cannot_name_a_folder_is_refused(place: Place, name
     assert result.exit_code == 2
     assert result.stderr == (
         f"Error: {profile}: the file's name gives the output folder's name, and {stem!r} cannot "
-        "be one (empty, starting with a dot, or holding a slash or a control character); "
-        "rename the file, for example lakeview-mn.yaml\n")
+        "be one (empty, starting with a dot or a space, or holding a slash or a control "
+        "character); rename the file, for example lakeview-mn.yaml\n")
     assert not place.out.exists() or tree(place.out) == {}
 
 
@@ -494,6 +498,19 @@ def test_a_policy_title_never_names_another_file_or_too_long_a_one(
     assert result.exit_code == 0, result.stderr
     names = sorted(visible(place.out / "city"))
     assert names == sorted([f"{stem}.docx", f"{stem}.pdf", f"{stem}.html", *FILES[3:]])
+
+
+def test_an_output_folder_that_is_not_a_folder_is_refused(place: Place) -> None:
+    note = place.root / "out.txt"
+    note.write_text("a note\n")
+    result = place.cli("render", str(place.profile()), "--out", str(note))
+    assert result.exit_code == 2
+    assert f"Directory '{note}' is a file." in result.stderr
+    assert note.read_text() == "a note\n"
+    for args in (("render", str(place.profile()), "--jobs", "1"), ("model",)):
+        result = place.cli(*args, "--out", "/dev/null")
+        assert result.exit_code == 2
+        assert result.stderr == "Error: the output folder /dev/null is not a folder\n"
 
 
 def test_init_never_writes_through_a_planted_link(place: Place) -> None:
@@ -549,3 +566,135 @@ def test_packet_with_the_annotated_edition_is_an_error(place: Place) -> None:
     assert result.exit_code == 2
     assert result.stderr == ("Error: the council packet carries the council edition, not the "
                              "annotated one; leave out --packet or --edition\n")
+
+
+# Found in review -----------------------------------------------------------------------
+
+
+def test_an_edit_that_keeps_size_and_time_is_still_refused(place: Place) -> None:
+    """The quick check (size and time, as git does) also compares the change time and the
+    inode, so an edit that puts the old size and modification time back is caught."""
+    profile = place.profile()
+    assert place.render(profile).exit_code == 0
+    target = place.out / "city" / "mini-policy.html"
+    info = target.stat()
+    text = target.read_bytes()
+    target.write_bytes(text.replace(b"Lakeshore", b"Lakeshorf", 1))
+    os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns))
+    result = place.render(place.profile(CHANGED))
+    assert result.exit_code == 2
+    assert f"{target} was changed since smpgen wrote it" in result.stderr
+
+
+def test_a_record_whose_name_cannot_name_a_file_is_refused(place: Place) -> None:
+    repo = Path(__file__).resolve().parent.parent / "city_profiles"
+    profile = place.root / "lakeview-mn.yaml"
+    shutil.copy(repo / "lakeview-mn.yaml", profile)
+    record = place.root / " removal.yaml"
+    shutil.copy(repo / "removals" / "lakeview-2026-11-03.yaml", record)
+    result = place.cli("form", "fill", str(profile), str(record), "--out", str(place.out))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {record}: the file's name gives the filled form's name, and ' removal' cannot "
+        "be one (empty, starting with a dot or a space, or holding a slash or a control "
+        "character); rename the file, for example lakeview-mn.yaml\n")
+
+
+def test_two_profiles_of_one_name_in_a_batch_are_refused(place: Place) -> None:
+    (place.root / "a").mkdir()
+    (place.root / "b").mkdir()
+    first = place.profile(name="a/city.yaml")
+    second = place.profile(CHANGED, name="b/city.yaml")
+    result = place.cli("render", str(first), str(second), "--out", str(place.out), "-q")
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: {first} and {second} would both write into the output "
+                             "folder 'city'; rename one of them, or render them separately "
+                             "with different --out folders\n")
+    assert not place.out.exists()
+
+
+KILLED_WORKER = """
+import os, sys
+from smpgen import batch
+real = batch._render_one
+def dying(path, options):
+    if path.name == "doomed.yaml":
+        os._exit(9)  # as the kernel's out-of-memory killer would end it
+    return real(path, options)
+batch._render_one = dying
+from smpgen.cli import main
+main()
+"""
+
+
+def test_a_batch_worker_that_dies_fails_its_profile_only(place: Place) -> None:
+    good = [place.profile(name=f"good{i}.yaml") for i in range(2)]
+    doomed = place.profile(name="doomed.yaml")
+    done = subprocess.run([sys.executable, "-c", KILLED_WORKER, "--templates",
+                           str(place.templates), "render", str(good[0]), str(doomed),
+                           str(good[1]), "--out", str(place.out), "--jobs", "2", "-q"],
+                          cwd=place.root, capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 1
+    assert f"{doomed}: the worker process rendering it ended without a result" in done.stderr
+    assert done.stderr.rstrip().splitlines()[-1].startswith("rendered ")
+    assert "failed" in done.stderr.rstrip().splitlines()[-1]
+
+
+def test_one_profile_starts_one_worker_however_many_jobs() -> None:
+    script = ("import multiprocessing\nfrom smpgen.parallel import workers\n"
+              "with workers(8, pieces=2) as w:\n"
+              "    print(len(multiprocessing.active_children()))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout == "1\n", done.stderr
+
+
+def test_a_full_disk_for_fontconfigs_settings_falls_back_to_a_private_folder(
+        place: Place) -> None:
+    disk = place.root / "cache"
+    if not _mount_tmpfs(disk, "64k"):
+        pytest.skip("needs root and mount to make a small tmpfs")
+    try:
+        with open(disk / "filler", "wb") as f, contextlib.suppress(OSError):
+            f.write(b"\0" * 200_000)
+        env = {**os.environ, "XDG_CACHE_HOME": str(disk)}
+        for jobs in ("1", "2"):
+            done = subprocess.run(
+                [sys.executable, "-m", "smpgen", "--templates", str(place.templates), "render",
+                 str(place.profile()), "--out", str(place.out), "--format", "pdf", "--force",
+                 "--jobs", jobs], cwd=place.root, env=env, capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+            assert "Traceback" not in done.stderr
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_hidden_characters_in_messages_are_shown_as_escapes(place: Place) -> None:
+    profile = place.profile(dict(PROFILE, **{"evil\u202eKEY": 1}))
+    result = place.cli("validate", str(profile))
+    assert result.exit_code == 2
+    assert "evil\\u202eKEY: unknown field" in result.stderr
+    assert "\u202e" not in result.stderr
+
+
+def test_an_impossible_source_date_epoch_is_a_message(
+        place: Place, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "99999999999999")
+    result = place.render(place.profile())
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: SOURCE_DATE_EPOCH is 99999999999999, past any date a "
+                             "document can carry; give seconds since 1970, or unset it\n")
+
+
+def test_init_leaves_a_huge_schema_unread(place: Place) -> None:
+    schema = place.root / "city-social-media.schema.json"
+    with open(schema, "wb") as f:
+        f.truncate(2_000_000_000)  # sparse: no disk used, but never to be read
+    result = place.cli("init", str(place.root / "new.yaml"), "--name", "Lakeshore",
+                       "--state", "MN")
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: {schema} is 2,000,000,000 bytes, far more than a schema; "
+                             "smpgen init leaves it alone: move it away or choose another "
+                             "folder\n")
+    assert not (place.root / "new.yaml").exists()

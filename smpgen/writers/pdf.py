@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from ..errors import FontError
+from ..errors import FontError, OutputError
 from ..form import TrackingForm
 from ..tree import Document
 from . import _weasyprint
@@ -91,7 +91,20 @@ def _only_own_fonts() -> None:
     this machine has: the same input gives the same PDF everywhere."""
     if "weasyprint" in sys.modules or os.environ.get("SMPGEN_SYSTEM_FONTS") == "1":
         return
-    folder = _cache_folder()
+    try:
+        conf = _font_settings(_cache_folder())
+    except OSError:  # say, a full disk where the cache folder is: a private one will do
+        try:
+            conf = _font_settings(_temporary_folder())
+        except OSError as e:
+            raise OutputError(f"cannot write fontconfig's settings for the PDF: "
+                              f"{e.strerror or e}") from None
+    os.environ["FONTCONFIG_FILE"] = str(conf)
+
+
+def _font_settings(folder: Path) -> Path:
+    """``folder``'s fontconfig file, naming the packaged fonts alone (written if it is not
+    already so)."""
     conf = folder / "fonts.conf"
     text = (f'<?xml version="1.0"?>\n<fontconfig>\n  <dir>{escape(str(assets_dir() / "fonts"))}'
             f"</dir>\n  <cachedir>{escape(str(folder / 'cache'))}</cachedir>\n</fontconfig>\n")
@@ -106,7 +119,7 @@ def _only_own_fonts() -> None:
             os.replace(staged / "fonts.conf", conf)  # replaces a planted link, never follows it
         finally:
             shutil.rmtree(staged, ignore_errors=True)
-    os.environ["FONTCONFIG_FILE"] = str(conf)
+    return conf
 
 
 def prepare() -> None:
@@ -118,9 +131,9 @@ def prepare() -> None:
 
 def _cache_folder() -> Path:
     """smpgen's own folder for fontconfig's settings and cache: the user's cache folder
-    (``$XDG_CACHE_HOME/smpgen``), made private; a fresh private temporary folder, removed
-    at exit, when that cannot be had. Never a fixed name in a shared folder, where another
-    user could have put a link first."""
+    (``$XDG_CACHE_HOME/smpgen``), made private; a fresh private temporary folder when that
+    cannot be had. Never a fixed name in a shared folder, where another user could have
+    put a link first."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "smpgen"
     try:
         base.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -129,6 +142,10 @@ def _cache_folder() -> Path:
             return base
     except OSError:
         pass
+    return _temporary_folder()
+
+
+def _temporary_folder() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="smpgen-fontconfig-"))
     atexit.register(shutil.rmtree, folder, True)
     return folder
