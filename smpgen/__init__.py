@@ -17,6 +17,7 @@ from .version import __version__
 
 if TYPE_CHECKING:  # what mypy and editors see; at run time each name loads on first use
     from .api import (
+        ModelList,
         RenderResult,
         ValidationReport,
         build_document,
@@ -30,7 +31,10 @@ if TYPE_CHECKING:  # what mypy and editors see; at run time each name loads on f
         validate,
     )
     from .batch import BatchItem, render_many
+    from .models import Model
     from .options import DEFAULT_OPTIONS, EDITIONS, Edition, RenderOptions
+    from .profile import Profile
+    from .tree import Document
     from .writers import FORMATS, Format
 
 __all__ = [
@@ -38,11 +42,15 @@ __all__ = [
     "EDITIONS",
     "FORMATS",
     "BatchItem",
+    "Document",
     "Edition",
     "Format",
+    "Model",
     "ModelError",
+    "ModelList",
     "OutputError",
     "Problem",
+    "Profile",
     "ProfileError",
     "RenderOptions",
     "RenderResult",
@@ -68,7 +76,8 @@ _LAZY = {
     "current_render": "api", "RenderResult": "api", "ValidationReport": "api",
     "BatchItem": "batch", "render_many": "batch",
     "DEFAULT_OPTIONS": "options", "RenderOptions": "options", "EDITIONS": "options",
-    "Edition": "options", "FORMATS": "writers", "Format": "writers",
+    "Edition": "options", "FORMATS": "writers", "Format": "writers", "ModelList": "api",
+    "Model": "models", "Profile": "profile", "Document": "tree",
 }
 
 

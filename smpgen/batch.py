@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, SmpgenError, UserError, printable
+from .options import DEFAULT_OPTIONS, Edition
+from .writers import Format
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +57,25 @@ def expand(arguments: Iterable[str | Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def render_many(profiles: list[Path], *, jobs: int = 0,
-                on_done: Callable[[BatchItem], None] | None = None,
-                **options: Any) -> list[BatchItem]:
-    """Render every profile with ``jobs`` worker processes (0: one per core); ``options``
-    are :func:`smpgen.render`'s. Results come back in the profiles' order."""
+def render_many(
+    profiles: list[Path],
+    *,
+    formats: Iterable[Format] = DEFAULT_OPTIONS.formats,
+    out_dir: str | Path = DEFAULT_OPTIONS.out_dir,
+    draft: bool = DEFAULT_OPTIONS.draft,
+    edition: Edition = DEFAULT_OPTIONS.edition,
+    templates: str | Path | None = DEFAULT_OPTIONS.templates,
+    force: bool = DEFAULT_OPTIONS.force,
+    packet: bool = DEFAULT_OPTIONS.packet,
+    jobs: int = DEFAULT_OPTIONS.jobs,
+    on_done: Callable[[BatchItem], None] | None = None,
+) -> list[BatchItem]:
+    """Render every profile as :func:`smpgen.render` does, with ``jobs`` worker processes
+    (0: one per core); ``on_done`` hears of each as it ends. Results come back in the
+    profiles' order."""
+    options: dict[str, Any] = {"formats": tuple(formats), "out_dir": out_dir, "draft": draft,
+                               "edition": edition, "templates": templates, "force": force,
+                               "packet": packet}
     from .api import current_render
     from .parallel import cores as count
     from .parallel import fork_context
