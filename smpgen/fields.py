@@ -66,6 +66,14 @@ def _clean(value: str, *, multiline: bool, limit: int) -> str:
     return value
 
 
+def check_text(value: str, *, multiline: bool = False, limit: int | None = None) -> str:
+    """``value`` stripped, or ValueError saying what is wrong: the check of a ``text``
+    value (with ``multiline``, of a ``paragraph``), for text a model gives (its title, a
+    declaration's guidance); ``limit`` replaces the usual length."""
+    return _clean(value, multiline=multiline,
+                  limit=limit or (MAX_PARAGRAPH if multiline else MAX_LINE))
+
+
 def _line(value: str) -> str:
     return _clean(value, multiline=False, limit=MAX_LINE)
 
@@ -401,11 +409,21 @@ def value_schema(var: Variable) -> dict[str, Any]:
     if var.guidance:
         out["description"] = var.guidance
     if var.default is not None:
-        out["default"] = var.default
+        out["default"] = _json(var.default)
     if var.example is not None:
-        out["examples"] = [var.example.isoformat() if isinstance(var.example, dt.date)
-                           else var.example]
+        out["examples"] = [_json(var.example)]
     return out
+
+
+def _json(value: Any) -> Any:
+    """``value`` with each date written YYYY-MM-DD, as JSON holds it."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    return value
 
 
 def group_schema(fields: tuple[Variable, ...]) -> dict[str, Any]:
@@ -423,9 +441,12 @@ def group_schema(fields: tuple[Variable, ...]) -> dict[str, Any]:
 
 def check_value(var: Variable, value: Any) -> Any:
     """``value`` as a profile would store it for ``var``, or ValueError saying what is
-    wrong, for values that come from elsewhere (``smpgen init --name``)."""
+    wrong, for values that come from elsewhere (``smpgen init --name``, a model's
+    defaults and examples)."""
+    adapter = _adapter(var)
     try:
-        return _adapter(var).validate_python(value)
+        # Dumped, so an entry of a list of groups is a mapping, as in a loaded profile.
+        return adapter.dump_python(adapter.validate_python(value))
     except ValidationError as e:
         error = e.errors()[0]
         if error["type"] == "value_error":

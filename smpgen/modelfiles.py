@@ -14,6 +14,7 @@ import stat
 from pathlib import Path, PurePosixPath
 
 from .errors import ModelError, ModelFileError, ModelFileMissing
+from .sourcefile import character_problem
 
 MAX_FILE_BYTES = 1_000_000
 """The most a model file (model.yaml, a section, a note, an included part) may hold; the
@@ -32,6 +33,12 @@ def model_file(folder: Path, name: str) -> Path:
     absolute path, climbs out with ``..``, is a link that leads out of the folder, is not
     a regular file or is too big. Only ``stat`` looks at the file: opening a FIFO would
     block."""
+    # A NUL or a lone surrogate cannot be in a file name at all (the system calls refuse
+    # them); a control or bidirectional formatting character would hide what a message says.
+    odd = next((problem for ch in name if (problem := character_problem(ch, multiline=False))),
+               None)
+    if odd:
+        raise ModelFileError(f"the file name {name!r} {odd}")
     relative = PurePosixPath(name)
     if relative.is_absolute():
         raise ModelFileError(f"{name!r} is an absolute path; {_ONLY_INSIDE}")
@@ -39,7 +46,7 @@ def model_file(folder: Path, name: str) -> Path:
         raise ModelFileError(f"{name!r} goes outside the model folder ('..'); {_ONLY_INSIDE}")
     try:
         target = (folder / relative).resolve()
-    except (OSError, RuntimeError) as e:  # a loop of links
+    except (OSError, RuntimeError, ValueError) as e:  # a loop of links; a name too odd
         raise ModelFileError(f"{name!r} cannot be read: {e}") from None
     if not target.is_relative_to(folder):
         raise ModelFileError(f"{name!r} is a link to {target}, outside the model folder; "

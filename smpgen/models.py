@@ -4,11 +4,12 @@ their changes are noticed, is :mod:`smpgen.modelfiles`."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -18,8 +19,9 @@ from typing import Any
 import yaml
 
 from .errors import ModelError, ModelFileError, ModelManifestError, Problem, ProfileError
+from .fields import MAX_LINE, MAX_PARAGRAPH, check_text, describe
 from .modelfiles import folder_entries, model_file, read_model_bytes, stat_stamp
-from .sourcefile import dotted, load_yaml
+from .sourcefile import Loc, dotted, load_yaml
 from .variables import DeclarationError, Variable, parse_group
 
 _FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -217,103 +219,192 @@ def _load_model(folder: Path, origin: str, _version: tuple[Any, ...]) -> Model:
     raw = source.data
     problems: list[Problem] = []
 
-    def problem(loc: tuple[str | int, ...], message: str) -> None:
+    def problem(loc: Loc, message: str) -> None:
         problems.append(Problem(path, source.line_of(loc), dotted(loc), message))
 
-    for key in ("id", "title", "version", "publisher", "sections", "variables"):
-        if key not in raw:
-            problem((), f"missing '{key}'")
-    if problems:
+    for key in raw:
+        if key not in MANIFEST_KEYS:
+            close = difflib.get_close_matches(key, MANIFEST_KEYS, n=1, cutoff=0.6)
+            problem((key,), "unknown key; " + (f"did you mean '{close[0]}'?" if close else
+                                               f"expected one of: {', '.join(MANIFEST_KEYS)}"))
+    missing = [key for key in ("id", "title", "version", "publisher", "sections", "variables")
+               if key not in raw]
+    for key in missing:
+        problem((), f"missing '{key}'")
+    if missing:
         raise ModelManifestError("invalid model manifest", problems)
-    model_id = str(raw["id"])
-    if not _ID.match(model_id):
+    model_id = raw["id"]
+    if not isinstance(model_id, str) or not _ID.match(model_id):
         problem(("id",), "an id uses lower-case letters, digits and hyphens")
-    variables: tuple[Variable, ...] = ()
-    try:
-        variables = parse_group(raw["variables"], "", ("variables",))
-    except DeclarationError as e:
-        problem(e.loc, str(e))
-    sections = _sections(raw["sections"], folder, variables, problem)
-    front_note = raw.get("front_note")
-    if front_note is not None:
-        _check_file(folder, str(front_note), ("front_note",), problem)
-    names = {v.name: v for top in variables for v in top.walk()}
+    # Printed in every rendering, its file properties and 'smpgen models': one line each.
+    title, version, publisher = (_text(raw[key], (key,), problem) for key in
+                                 ("title", "version", "publisher"))
+    description = raw.get("description")
+    if description is not None:
+        description = _text(description, ("description",), problem, limit=MAX_PARAGRAPH,
+                            fold=True)
+    errors: list[DeclarationError] = []
+    variables = parse_group(raw["variables"], "", ("variables",), errors)
+    for error in errors:
+        problem(error.loc, str(error))
+    refer = _references(variables, {error.name for error in errors}, problem)
+    sections = _sections(raw["sections"], folder, refer, problem)
+    front_note = _file(raw.get("front_note"), folder, ("front_note",), problem)
     tracking_form = _mapping(raw, "tracking_form", FORM_KEYS, problem)
     for key, name in tracking_form.items():
-        if name not in names:
-            problem(("tracking_form", key), f"{name!r} is not a variable of this model")
+        refer(("tracking_form", key), name, *FORM_KINDS[key])
+    if isinstance(raw.get("tracking_form"), dict) and raw["tracking_form"]:
+        for key in FORM_KEYS:
+            if key not in raw["tracking_form"]:
+                problem(("tracking_form",), f"missing '{key}'; the form takes each of "
+                                            f"{', '.join(FORM_KEYS)}")
     summary = _mapping(raw, "council_summary", SUMMARY_KEYS, problem)
     for key, file in summary.items():
-        _check_file(folder, file, ("council_summary", key), problem)
+        _file(file, folder, ("council_summary", key), problem)
     if problems:
-        raise ModelManifestError("invalid model manifest", problems)
+        raise ModelManifestError("invalid model manifest", sorted(problems, key=lambda p: p.line))
     return Model(
         id=model_id,
-        title=str(raw["title"]),
-        version=str(raw["version"]),
-        publisher=str(raw["publisher"]),
-        description=str(raw.get("description", "")).strip(),
+        title=title,
+        version=version,
+        publisher=publisher,
+        description=description or "",
         path=folder,
         origin=origin,
         variables=variables,
         sections=sections,
-        front_note=str(front_note) if front_note is not None else None,
+        front_note=front_note,
         tracking_form=tracking_form,
         summary=summary,
     )
 
 
-def _check_file(folder: Path, name: str, loc: tuple[str | int, ...], problem: Any) -> None:
-    """Report at ``loc`` a file the manifest names that the model may not read."""
+MANIFEST_KEYS = ("id", "title", "version", "publisher", "description", "front_note", "variables",
+                 "sections", "tracking_form", "council_summary")
+"""Every key a ``model.yaml`` may hold."""
+SECTION_KEYS = ("id", "title", "source", "covers", "include_if")
+"""Every key of an entry of ``sections:``."""
+_TEXT_TYPES = frozenset({"text", "paragraph", "choice", "url", "email", "state", "integer", "date"})
+FORM_KINDS: dict[str, tuple[str, Callable[[Variable], bool]]] = {
+    "accounts": ("a list", lambda v: v.type == "list"),
+    "categories": ("a list of text", lambda v: v.item is not None and v.item.type in _TEXT_TYPES),
+    "coordinator": ("a text", lambda v: v.type in _TEXT_TYPES),
+    "retention": ("a text", lambda v: v.type in _TEXT_TYPES),
+}
+"""The variables feeding the tracking form (its ``tracking_form:`` keys), and what each is."""
+FORM_KEYS = tuple(FORM_KINDS)
+SUMMARY_KEYS = ("recommended_action", "background", "recommendation")
+
+Report = Callable[[Loc, str], None]
+"""Adds a located problem of the manifest."""
+Refer = Callable[[Loc, str, str, Callable[[Variable], bool]], None]
+"""Checks that a name the manifest gives at a place is a variable of the wanted kind."""
+
+
+def _text(value: Any, loc: Loc, problem: Report, *, limit: int = MAX_LINE,
+          fold: bool = False) -> str:
+    """A one-line text of the manifest (its title, version, ...), checked as a profile's
+    text is: no control or invisible formatting characters. With ``fold``, line breaks
+    (a YAML block scalar's) read as spaces."""
+    if not isinstance(value, str):
+        hint = " (put it in quotes)" if isinstance(value, int | float) else ""
+        problem(loc, f"expected one line of text, got {describe(value)}{hint}")
+        return ""
+    try:
+        return check_text(value.replace("\n", " ") if fold else value, limit=limit)
+    except ValueError as e:
+        problem(loc, str(e))
+        return ""
+
+
+def _file(name: Any, folder: Path, loc: Loc, problem: Report) -> str | None:
+    """A file name the manifest gives, reported at ``loc`` unless the model may read it."""
+    if name is None:
+        return None
+    if not isinstance(name, str):
+        problem(loc, f"expected a file name such as sections/purpose.md, got {describe(name)}")
+        return None
     try:
         model_file(folder, name)
     except ModelFileError as e:
         problem(loc, str(e))
+    return name
 
 
-FORM_KEYS = ("accounts", "categories", "coordinator", "retention")
-SUMMARY_KEYS = ("recommended_action", "background", "recommendation")
+def _references(variables: tuple[Variable, ...], broken: set[str], problem: Report) -> Refer:
+    names = {v.name: v for top in variables for v in top.walk()}
+
+    def refer(loc: Loc, name: str, kind: str, wanted: Callable[[Variable], bool]) -> None:
+        var = names.get(name)
+        if var is not None and wanted(var):
+            return
+        if any(b == "" or name == b or name.startswith(f"{b}.") for b in broken):
+            return  # its declaration is reported already
+        given = "not a variable of this model" if var is None else \
+            f"{'an' if var.type[0] in 'aeiou' else 'a'} {var.type} variable"
+        problem(loc, f"{name!r} is {given}; expected {kind} variable")
+
+    return refer
 
 
-def _mapping(raw: dict[str, Any], key: str, allowed: tuple[str, ...], problem: Any) -> dict[str, str]:
+def _mapping(raw: dict[str, Any], key: str, allowed: tuple[str, ...],
+             problem: Report) -> dict[str, str]:
     value = raw.get(key) or {}
     if not isinstance(value, dict):
-        problem((key,), "expected a mapping")
+        problem((key,), f"expected a mapping with {', '.join(allowed)}")
         return {}
-    for k in value:
+    out = {}
+    for k, v in value.items():
         if k not in allowed:
             problem((key, k), f"unknown key; expected one of: {', '.join(allowed)}")
-    return {str(k): str(v) for k, v in value.items() if k in allowed}
+        elif not isinstance(v, str):
+            problem((key, k), f"expected a name, got {describe(v)}")
+        else:
+            out[k] = v
+    return out
 
 
-def _sections(raw: Any, folder: Path, variables: tuple[Variable, ...],
-              problem: Any) -> tuple[SectionSpec, ...]:
+def _sections(raw: Any, folder: Path, refer: Refer, problem: Report) -> tuple[SectionSpec, ...]:
     if not isinstance(raw, list) or not raw:
-        problem(("sections",), "expected a list of sections")
+        problem(("sections",), "expected a list of sections, each {id, title, source}")
         return ()
-    booleans = {v.name for top in variables for v in top.walk() if v.type == "boolean"}
     out: list[SectionSpec] = []
     seen: set[str] = set()
     for i, entry in enumerate(raw):
-        loc = ("sections", i)
-        if not isinstance(entry, dict) or not {"id", "title", "source"} <= set(entry):
-            problem(loc, "a section has id, title and source")
+        loc: Loc = ("sections", i)
+        if not isinstance(entry, dict):
+            problem(loc, f"expected a section {{id, title, source}}, got {describe(entry)}")
             continue
-        sid = str(entry["id"])
-        if not _ID.match(sid) or sid in seen:
-            problem((*loc, "id"), f"section id {sid!r} must be unique, lower-case and hyphenated")
-        seen.add(sid)
-        source = str(entry["source"])
-        _check_file(folder, source, (*loc, "source"), problem)
-        covers = tuple(str(c) for c in entry.get("covers", ()))
+        for k in entry:
+            if k not in SECTION_KEYS:
+                problem((*loc, k), f"unknown key; expected one of: {', '.join(SECTION_KEYS)}")
+        missing = [k for k in ("id", "title", "source") if entry.get(k) is None]
+        if missing:
+            problem(loc, f"a section has id, title and source; give its {' and '.join(missing)}")
+            continue
+        sid = entry["id"]
+        if not isinstance(sid, str) or not _ID.match(sid):
+            problem((*loc, "id"), "a section id uses lower-case letters, digits and hyphens")
+        elif sid in seen:
+            problem((*loc, "id"), f"section id {sid!r} is taken by an earlier section")
+        seen.add(str(sid))
+        title = _text(entry["title"], (*loc, "title"), problem)
+        source = _file(entry["source"], folder, (*loc, "source"), problem)
+        covers = entry.get("covers", [])
+        if not isinstance(covers, list):
+            problem((*loc, "covers"), f"expected a list of provision ids such as [P05, N01], "
+                                      f"got {describe(covers)}")
+            covers = []
         for c in covers:
-            if not _PROVISION.match(c):
+            if not isinstance(c, str) or not _PROVISION.match(c):
                 problem((*loc, "covers"), f"{c!r} is not a provision id like P05 or N01")
         include_if = entry.get("include_if")
-        if include_if is not None and include_if not in booleans:
-            problem((*loc, "include_if"), f"{include_if!r} is not a boolean variable of this model")
-        out.append(SectionSpec(sid, str(entry["title"]), source, covers,
-                               str(include_if) if include_if is not None else None))
+        if include_if is not None and not isinstance(include_if, str):
+            problem((*loc, "include_if"), f"expected a variable's name, got {describe(include_if)}")
+            include_if = None
+        elif include_if is not None:
+            refer((*loc, "include_if"), include_if, "a boolean", lambda v: v.type == "boolean")
+        out.append(SectionSpec(str(sid), title, source or "", tuple(map(str, covers)), include_if))
     return tuple(out)
 
 

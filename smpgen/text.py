@@ -27,7 +27,15 @@ import jinja2
 from .errors import ModelError
 from .modelfiles import model_file, read_model_bytes
 from .models import Model
-from .sandbox import LimitReached, ModelEnvironment, ModelLoader, budgeted, render_budget, spend
+from .sandbox import (
+    LimitReached,
+    ModelEnvironment,
+    ModelLoader,
+    budgeted,
+    render_budget,
+    spend,
+    text_size,
+)
 from .tree import Blank, XRef, long_date
 
 OPEN, CLOSE = "\ufdd0", "\ufdd1"
@@ -116,6 +124,7 @@ def _finalize(value: Any) -> str:
         return _slot(long_date(value))
     if isinstance(value, list):
         return series(value)
+    spend().allow(text_size(value))  # a mapping's text can be far longer than the mapping
     return _slot(str(value))
 
 

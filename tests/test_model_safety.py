@@ -6,7 +6,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import resource
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -539,3 +542,318 @@ def test_edits_to_a_model_show_in_the_same_process(
     (model / "parts" / "inc.md").write_text("Included two.\n")
     assert "Included two." in html("three", force=True)
 
+
+
+# A malformed model.yaml is located, never a traceback -------------------------------------
+
+TYPE_NAMES = "text, paragraph, integer, boolean, date, choice, url, email, state, language, list, object"
+KEEP_FOR = "  keep_for:\n    type: text\n    default: one year"
+"""The mini model's declaration of keep_for, for cases to replace."""
+
+MANIFEST_ERRORS = [
+    # (old, new, the text on the line reported, field, message)
+    pytest.param("item: {type: text}\n    suggestion: red", "item: {required: true}\n    suggestion: red",
+                 "item: {required: true}", "variables.colors.item",
+                 f"declares no 'type'; give one of {TYPE_NAMES}", id="item-without-type"),
+    pytest.param("suggestion: red, green", "min_items: many", "min_items: many",
+                 "variables.colors.min_items", "expected a whole number, 0 or more, got the text "
+                 "'many'", id="min-items-text"),
+    pytest.param(KEEP_FOR, "  keep_for:\n    type: choice\n    choices: 5", "choices: 5",
+                 "variables.keep_for.choices", "expected a list of words, e.g. [open, closed], got "
+                 "the number 5", id="choices-number"),
+    pytest.param(KEEP_FOR, "  keep_for:\n    type: choice\n    choices: [yes, no]", "choices: [yes",
+                 "variables.keep_for.choices[0]", "expected text, got true (put it in quotes)",
+                 id="choices-yes-no"),
+    pytest.param(KEEP_FOR, f"{KEEP_FOR}\n    choices: [a, b]", "choices: [a, b]",
+                 "variables.keep_for.choices", "'choices' applies only to a choice",
+                 id="choices-on-text"),
+    pytest.param("required: true\n      suggestion: mayor", "required: 'no'\n      suggestion: mayor",
+                 "required: 'no'", "variables.officials.chief.required",
+                 "expected true or false, got the text 'no'", id="required-text"),
+    pytest.param("guidance: Who is in charge.", "guidance: {who: mayor}", "guidance: {who",
+                 "variables.officials.chief.guidance", "expected text, got a mapping",
+                 id="guidance-mapping"),
+    pytest.param("type: boolean", "type: [boolean]", "type: [boolean]", "variables.extra.type",
+                 f"expected a type name, got a list; use one of {TYPE_NAMES}", id="type-list"),
+    pytest.param("  officials:\n", "  officials:\n    Bad-Name: {type: text}\n", "Bad-Name",
+                 "variables.officials.Bad-Name",
+                 "a variable name uses letters, digits and _, starting with a letter", id="name"),
+    pytest.param("source: sections/extra.md", 'source: "sections/extra\\0.md"', "extra\\0.md",
+                 "sections[1].source", "the file name 'sections/extra\\x00.md' contains the "
+                 "control character U+0000; remove it", id="source-with-nul"),
+    pytest.param("source: sections/extra.md", 'source: "sections/extra\\ud800.md"', "\\ud800",
+                 "sections[1].source", "the file name 'sections/extra\\ud800.md' contains U+D800, "
+                 "which is not a character; remove it", id="source-with-surrogate"),
+    pytest.param("source: sections/extra.md", "source: [sections/extra.md]", "source: [",
+                 "sections[1].source", "expected a file name such as sections/purpose.md, got a "
+                 "list", id="source-list"),
+    pytest.param("sections:\n  - {id: first, title: First Things, source: sections/first.md, "
+                 "covers: [P01]}\n  - {id: extra, title: Extra Matters, source: sections/extra.md, "
+                 "covers: [P02], include_if: extra}\n  - {id: last, title: Last Things, source: "
+                 "sections/last.md, covers: [P03]}", "sections: {first: sections/first.md}",
+                 "sections: {", "sections", "expected a list of sections, each {id, title, "
+                 "source}", id="sections-mapping"),
+    pytest.param("{id: last, title: Last Things,", "{title: Last Things,", "{title: Last Things",
+                 "sections[2]", "a section has id, title and source; give its id",
+                 id="section-without-id"),
+    pytest.param("{id: last,", "{id: [last],", "{id: [last]", "sections[2].id",
+                 "a section id uses lower-case letters, digits and hyphens", id="section-id-list"),
+    pytest.param("title: Last Things", "title: {a: b}", "title: {a: b}", "sections[2].title",
+                 "expected one line of text, got a mapping", id="section-title-mapping"),
+    pytest.param("covers: [P03]", "covers: P03", "covers: P03", "sections[2].covers",
+                 "expected a list of provision ids such as [P05, N01], got the text 'P03'",
+                 id="covers-text"),
+    pytest.param("covers: [P03]", "covers: 5", "covers: 5", "sections[2].covers",
+                 "expected a list of provision ids such as [P05, N01], got the number 5",
+                 id="covers-number"),
+    pytest.param("covers: [P03]}", "covers: [P03], include-if: extra}", "include-if",
+                 "sections[2].include-if", "unknown key; expected one of: id, title, source, "
+                 "covers, include_if", id="section-unknown-key"),
+    pytest.param("include_if: extra", "include_if: nothere", "include_if: nothere",
+                 "sections[1].include_if", "'nothere' is not a variable of this model; expected "
+                 "a boolean variable", id="include-if-missing"),
+    pytest.param("include_if: extra", "include_if: keep_for", "include_if: keep_for",
+                 "sections[1].include_if", "'keep_for' is a text variable; expected a boolean "
+                 "variable", id="include-if-text"),
+    pytest.param("include_if: extra", "include_if: [extra]", "include_if: [extra]",
+                 "sections[1].include_if", "expected a variable's name, got a list",
+                 id="include-if-list"),
+    pytest.param("tracking_form:\n  accounts: accounts\n  categories: categories\n  coordinator: "
+                 "officials.chief\n  retention: keep_for", "tracking_form: [accounts]",
+                 "tracking_form: [", "tracking_form", "expected a mapping with accounts, "
+                 "categories, coordinator, retention", id="tracking-form-list"),
+    pytest.param("  accounts: accounts\n", "  accounts: [accounts]\n", "accounts: [accounts]",
+                 "tracking_form.accounts", "expected a name, got a list",
+                 id="tracking-form-value-list"),
+    pytest.param("coordinator: officials.chief", "coordinator: extra", "coordinator: extra",
+                 "tracking_form.coordinator", "'extra' is a boolean variable; expected a text "
+                 "variable", id="tracking-form-boolean"),
+    pytest.param("background: summary/background.md", "background: {file: x.md}", "background: {",
+                 "council_summary.background", "expected a name, got a mapping",
+                 id="summary-mapping"),
+    pytest.param("front_note: front.md", "front_note: [front.md]", "front_note: [",
+                 "front_note", "expected a file name such as sections/purpose.md, got a list",
+                 id="front-note-list"),
+    pytest.param("title: Mini Policy", "title: {en: Mini Policy}", "title: {en", "title",
+                 "expected one line of text, got a mapping", id="title-mapping"),
+    pytest.param("version: 9.9.9", "version: {major: 9}", "version: {major", "version",
+                 "expected one line of text, got a mapping", id="version-mapping"),
+    pytest.param("version: 9.9.9", "version: 1.10", "version: 1.10", "version",
+                 "expected one line of text, got the number 1.1 (put it in quotes)",
+                 id="version-number"),
+    pytest.param("id: mini-policy", "id: mini-policy\nname: Mini", "name: Mini", "name",
+                 "unknown key; expected one of: id, title, version, publisher, description, "
+                 "front_note, variables, sections, tracking_form, council_summary",
+                 id="unknown-key"),
+    pytest.param("  categories: categories\n", "", "tracking_form:", "tracking_form",
+                 "missing 'categories'; the form takes each of accounts, categories, coordinator, "
+                 "retention", id="tracking-form-partial"),
+    pytest.param("front_note: front.md", "front-note: front.md", "front-note", "front-note",
+                 "unknown key; did you mean 'front_note'?", id="misspelt-key"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "needle", "field", "message"), MANIFEST_ERRORS)
+def test_a_malformed_manifest_is_located(old: str, new: str, needle: str, field: str,
+                                         message: str, model: Path, tmp_path: Path,
+                                         write_profile: Callable[..., Path]) -> None:
+    set_manifest(model, old, new)
+    write_profile(BASE)
+    line = f"{where(model / 'model.yaml', manifest_line(model, needle))} {field}: {message}"
+    for command, args in (("render", ()), ("validate", ("city.yaml",)), ("models", ())):
+        result = refused(tmp_path, line, *args, command=command)
+        if command != "models":  # one problem, nothing it leads to besides
+            assert result.stderr == f"Error: invalid model manifest\n{line}\n"
+
+
+# What a model gives is checked as a profile's values are ----------------------------------
+
+MODEL_VALUES = [
+    # (old, new, the text on the line reported, field, message): each passed 'validate'
+    # and then stopped the DOCX writer, or printed a control character.
+    pytest.param("default: one year", 'default: "one\\x01year"', "one\\x01year",
+                 "variables.keep_for.default", "contains the control character U+0001; remove it",
+                 id="default-control"),
+    pytest.param("default: [obscene material,", 'default: ["obscene\\x0cmaterial",',
+                 "obscene\\x0c", "variables.categories.default",
+                 "contains the control character U+000C; remove it", id="default-item-control"),
+    pytest.param("default: one year", "default: 5", "default: 5", "variables.keep_for.default",
+                 "expected one line of text, got the number 5", id="default-number"),
+    pytest.param("default: one year", "default: " + "year " * 70, "default: year",
+                 "variables.keep_for.default", "is 349 characters long; at most 300 are allowed",
+                 id="default-too-long"),
+    pytest.param("type: boolean\n    default: true", "type: boolean\n    default: 'yes'",
+                 "default: 'yes'", "variables.extra.default",
+                 "expected true or false, got the text 'yes'", id="default-text-for-boolean"),
+    pytest.param("default: one year", "default: one year\n    example: [two, years]",
+                 "example: [two", "variables.keep_for.example",
+                 "expected one line of text, got a list", id="example-list"),
+    pytest.param("suggestion: mayor or city manager", 'suggestion: "mayor\\u202e or manager"',
+                 "suggestion: ", "variables.officials.chief.suggestion",
+                 "contains the invisible formatting character U+202E RIGHT-TO-LEFT OVERRIDE; "
+                 "remove it (retype the value if your editor does not show it)",
+                 id="suggestion-bidi"),
+    pytest.param("title: Mini Policy", 'title: "Mini\\x0bPolicy"', "title:", "title",
+                 "contains the control character U+000B; remove it", id="title-control"),
+    pytest.param("title: Extra Matters", 'title: "Extra\\x0bMatters"', "Extra\\x0b",
+                 "sections[1].title", "contains the control character U+000B; remove it",
+                 id="section-title-control"),
+    pytest.param("publisher: the smpgen tests", 'publisher: "the \\u2067smpgen tests"',
+                 "publisher:", "publisher", "contains the invisible formatting character U+2067 "
+                 "RIGHT-TO-LEFT ISOLATE; remove it (retype the value if your editor does not "
+                 "show it)", id="publisher-bidi"),
+    pytest.param("version: 9.9.9", 'version: "9.9\\x009"', "version:", "version",
+                 "contains the control character U+0000; remove it", id="version-nul"),
+    pytest.param("description: A tiny model used by smpgen's own tests.",
+                 'description: "A tiny\\x1b[2J model"',
+                 "description:", "description", "contains the control character U+001B; remove "
+                 "it", id="description-escape"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "needle", "field", "message"), MODEL_VALUES)
+def test_a_model_value_that_would_not_render_is_located(
+        old: str, new: str, needle: str, field: str, message: str, model: Path, tmp_path: Path,
+        write_profile: Callable[..., Path]) -> None:
+    set_manifest(model, old, new)
+    write_profile(BASE)
+    line = f"{where(model / 'model.yaml', manifest_line(model, needle))} {field}: {message}"
+    for command, args in (("validate", ("city.yaml",)), ("render", ("--format", "docx")),
+                          ("models", ())):
+        result = refused(tmp_path, line, *args, command=command)
+        assert not re.search("[\x00-\x08\x0b-\x1f\u202e\u2067]", result.stdout + result.stderr)
+        if command != "models":
+            assert result.stderr == f"Error: invalid model manifest\n{line}\n"
+
+
+# One call cannot build more than the limits allow -----------------------------------------
+
+TOO_LONG = "would make more than 5,000,000 characters, the most a text may hold"
+BIG = '{% set big = "x" * 4000000 %}'
+"""A text within the limit, for the cases that multiply it."""
+
+MEMORY = [
+    pytest.param('{{ "x".center(2000000000) }}', f"'center' {TOO_LONG}", id="center"),
+    pytest.param('{{ "x".ljust(1500000000) }}', f"'ljust' {TOO_LONG}", id="ljust"),
+    pytest.param('{{ "x".rjust(1500000000, "-") }}', f"'rjust' {TOO_LONG}", id="rjust"),
+    pytest.param('{{ "1".zfill(1500000000) }}', f"'zfill' {TOO_LONG}", id="zfill"),
+    pytest.param('{{ ("\\t" * 1000).expandtabs(2000000) }}', f"'expandtabs' {TOO_LONG}",
+                 id="expandtabs"),
+    pytest.param('{{ ("x" * 1000000).replace("", "y" * 4000) }}', f"'replace' {TOO_LONG}",
+                 id="replace"),
+    pytest.param('{{ ("x" * 1000000).translate({120: "y" * 4000}) }}', f"'translate' {TOO_LONG}",
+                 id="translate"),
+    pytest.param(BIG + '{{ big.join(["a", "b", "c"]) }}', f"'join' {TOO_LONG}", id="join"),
+    pytest.param('{{ "{:>1500000000}".format(1) }}', f"'format' {TOO_LONG}", id="format-width"),
+    pytest.param('{{ "{:.1500000000f}".format(1.5) }}', f"'format' {TOO_LONG}",
+                 id="format-precision"),
+    pytest.param('{{ "{:{}}".format("x", 1500000000) }}', f"'format' {TOO_LONG}",
+                 id="format-nested-width"),
+    pytest.param(BIG + '{{ ("{0}" * 1000).format(big) }}', f"'format' {TOO_LONG}",
+                 id="format-repeated-field"),
+    pytest.param(BIG + '{{ "{0!r}".format([big] * 10000) }}', f"'format' {TOO_LONG}",
+                 id="format-repr"),
+    pytest.param('{{ "{a:>1500000000}".format_map({"a": 1}) }}', f"'format' {TOO_LONG}",
+                 id="format-map"),
+    pytest.param('{{ "%1500000000s" % "" }}', f"'%' {TOO_LONG}", id="percent-width"),
+    pytest.param('{{ "%*s" % (-1500000000, "") }}', f"'%' {TOO_LONG}", id="percent-star"),
+    pytest.param('{{ "%.1500000000f" % 1.5 }}', f"'%' {TOO_LONG}", id="percent-precision"),
+    pytest.param(BIG + '{{ ("%s" * 1000) % ((big,) * 1000) }}', f"'%' {TOO_LONG}",
+                 id="percent-repeated"),
+    pytest.param('{{ "%1500000000s" | format("") }}', f"the filter 'format' {TOO_LONG}",
+                 id="format-filter"),
+    pytest.param('{{ ("\\n" * 1000000) | indent(4000000, first=true, blank=true) }}',
+                 f"the filter 'indent' {TOO_LONG}", id="indent-filter"),
+    pytest.param('{{ ("a " * 1000000) | wordwrap(1, break_long_words=true, wrapstring="y" * 4000) '
+                 '}}', f"the filter 'wordwrap' {TOO_LONG}", id="wordwrap-filter"),
+    pytest.param('{{ ("x" * 1000000) | replace("x", "y" * 4000) }}',
+                 f"the filter 'replace' {TOO_LONG}", id="replace-filter"),
+    pytest.param('{{ (["a"] * 100000) | join("y" * 4000) }}', f"the filter 'join' {TOO_LONG}",
+                 id="join-filter"),
+    pytest.param('{{ ("http://a.example " * 100000) | urlize(trim_url_limit=9, target="y" * 4000)'
+                 ' }}',
+                 f"the filter 'urlize' {TOO_LONG}", id="urlize-filter"),
+    pytest.param(BIG + "{{ ([big] * 10000) | string }}", f"the filter 'string' {TOO_LONG}",
+                 id="repr-of-a-list"),
+    pytest.param('{{ ("x" | attr("center"))(2000000000) }}', f"'center' {TOO_LONG}",
+                 id="attr-center"),
+    pytest.param(BIG + "{{ ([big] * 10000) ~ '' }}",
+                 "the text passed 5,000,000 characters; look for a loop that prints too much",
+                 id="concat-of-a-list"),
+    pytest.param(BIG + "{{ {'a': [big] * 10000} }}",
+                 "the text passed 5,000,000 characters; look for a loop that prints too much",
+                 id="printed-mapping"),
+    pytest.param('{% set l = [1] %}{% for i in range(40) %}{% if l.extend(l) %}{% endif %}'
+                 '{% endfor %}', "'extend' makes 8,388,608 items; a list or mapping holds at most "
+                 "5,000,000", id="list-doubling"),
+    pytest.param("{% set l = range(10000) | list %}{{ ([l * 100] * 10000) | sum(start=[]) }}",
+                 "'sum' makes 6,000,000 items; a list or mapping holds at most 5,000,000",
+                 id="sum-of-lists"),
+    pytest.param(BIG + "{% set kept = [] %}{% for i in range(10000) %}"
+                 "{% if kept.append(big ~ i) %}{% endif %}{% endfor %}",
+                 "the templates built more than 50,000,000 characters of text in all; look for a "
+                 "loop that builds text", id="many-kept-pieces"),
+    pytest.param('{{ range(10000) | map("string") | map("center", 4000000) | list }}',
+                 "the templates built more than 50,000,000 characters of text in all; look for a "
+                 "loop that builds text", id="many-filtered-pieces"),
+]
+
+
+@pytest.mark.parametrize(("template", "message"), MEMORY)
+def test_a_template_cannot_build_a_text_past_the_limit(
+        template: str, message: str, model: Path, tmp_path: Path,
+        write_profile: Callable[..., Path]) -> None:
+    """Refused before the memory is taken: the CLI runs with 1 GiB of address space, where
+    building the text would end in MemoryError."""
+    section = model / "sections" / "extra.md"
+    section.write_text(f"Extra text.\n\n{template}\n")
+    write_profile(BASE)
+    before = snapshot(tmp_path)
+    limit = 1 << 30
+    start = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "smpgen", "--templates", "templates", "render", "city.yaml",
+         "--out", "out", "--format", "html"], cwd=tmp_path, capture_output=True, text=True,
+        timeout=60, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)))
+    assert time.monotonic() - start < 20
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stderr == f"Error: {where(section, 3)} {message}\n"
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(("template", "operator"), [
+    ("{% set ns = namespace(x=3**4999) %}{% for i in range(15) %}"
+     "{% set ns.x = ns.x * ns.x %}{% endfor %}", "*"),
+    ("{% set ns = namespace(x=3) %}{% for i in range(1000) %}{% for j in range(200) %}"
+     "{% set ns.x = ns.x + ns.x %}{% endfor %}{% endfor %}", "+"),
+    ("{{ 7 ** 100000 }}", "**"),
+], ids=["squaring", "doubling", "power"])
+def test_a_number_too_large_is_refused_before_it_is_computed(
+        template: str, operator: str, model: Path, tmp_path: Path,
+        write_profile: Callable[..., Path]) -> None:
+    # Squaring 3**4999 fifteen times ran 20 seconds in one multiplication, past the time limit.
+    section = model / "sections" / "extra.md"
+    section.write_text(f"Extra text.\n\n{template}\n")
+    write_profile(BASE)
+    start = time.monotonic()
+    refused(tmp_path, f"Error: {where(section, 3)} '{operator}' makes a number too large for a "
+                      "policy (more than 100,000 bits)")
+    assert time.monotonic() - start < 5
+
+
+def test_padding_formatting_and_arithmetic_within_the_limits_render(
+        model: Path, tmp_path: Path, write_profile: Callable[..., Path]) -> None:
+    (model / "sections" / "extra.md").write_text(
+        'Count {{ "ab".center(6, "-") }} {{ "%05.1f|%-4s|%d" % (3.14159, "ab", 42) }} '
+        '{{ "{:>5}|{:.2f}|{:,}|{!r}".format("ab", 2.5, 1234567, [1]) }} '
+        '{{ "{a}-{b}".format_map({"a": 1, "b": 2}) }} {{ "a-b".replace("-", "+") }} '
+        '{{ "/".join(["x", "y"]) }} {{ [1, 2] | join("/") }} {{ "%s!" | format("f") }} '
+        '{{ "7".zfill(3) }} {{ 2 ** 64 }} {{ 12 * 12 - 4 }} {{ 7 // 2 }} {{ 7 % 3 }} '
+        '{{ [[1], [2]] | sum(start=[]) }} {{ "x" ~ 1 ~ [1] }}.\n')
+    write_profile(BASE)
+    result = render(tmp_path, "--format", "html")
+    assert result.exit_code == 0, result.stderr
+    html = (tmp_path / "out" / "city" / "mini-policy.html").read_text()
+    assert ("Count --ab-- 003.1|ab  |42    ab|2.50|1,234,567|[1] 1-2 a+b x/y 1/2 f! 007 "
+            "18446744073709551616 140 3 1 1 and 2 x1[1].") in html

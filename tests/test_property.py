@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import shutil
 import tempfile
 import zipfile
 from pathlib import Path
@@ -228,3 +229,47 @@ def test_random_profiles_render_and_keep_every_value(data: dict[str, Any]) -> No
     for value in in_summary:
         assert value in summary["docx"], value
         assert value in summary["html"], value
+
+
+# A model's own text: what loads must render --------------------------------------------
+
+MINI = Path(__file__).parent / "models" / "mini-policy"
+MINI_PROFILE = {"model": "mini-policy", "officials": {"chief": "City Manager"},
+                "city": {"name": "Lakeshore", "state": "MN",
+                         "website": "https://lakeshore.example.gov"}}
+any_text = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12)
+"""Any characters at all (control, bidirectional, separators, noncharacters) but lone
+surrogates, which no YAML file can hold."""
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.fixed_dictionaries({
+    "title": any_text, "version": any_text, "publisher": any_text, "section": any_text,
+    "keep_for": any_text, "category": any_text, "suggestion": any_text}))
+def test_a_model_whose_text_loads_renders(text: dict[str, str]) -> None:
+    """A model's title, version, publisher, section titles, defaults and suggestions are
+    printed in every document: whatever the model may hold, it loads and renders, or it
+    is refused as a model error (never a writer's crash)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        templates = Path(tmp) / "templates"
+        shutil.copytree(MINI, templates / "mini-policy")
+        manifest = templates / "mini-policy" / "model.yaml"
+        model = yaml.safe_load(manifest.read_text())
+        model.update(title=text["title"], version=text["version"], publisher=text["publisher"])
+        model["sections"][1]["title"] = text["section"]
+        model["variables"]["keep_for"]["default"] = text["keep_for"]
+        model["variables"]["categories"]["default"][0] = text["category"]
+        model["variables"]["officials"]["chief"]["suggestion"] = text["suggestion"]
+        manifest.write_text(yaml.safe_dump(model, allow_unicode=False, sort_keys=False))
+        profile = Path(tmp) / "city.yaml"
+        profile.write_text(yaml.safe_dump(MINI_PROFILE))
+        try:
+            [report] = smpgen.validate([profile], templates=templates)
+        except smpgen.ModelError as e:
+            assert "model.yaml:" in str(e)
+            return
+        assert not report.problems
+        smpgen.render(profile, formats=["docx", "html"], out_dir=Path(tmp) / "out",
+                      templates=templates)
+        smpgen.render_model("mini-policy", formats=["docx", "html"], out_dir=Path(tmp) / "out",
+                            templates=templates)
