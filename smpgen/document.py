@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from .budget import render_budget
 from .context import inlines_of, lookup, model_context, profile_context
 from .errors import ModelError
 from .models import Model
 from .numbering import Scheme, number_sections, references, scheme
 from .parse import parse_blocks, parse_section
 from .profile import Profile, model_provenance
-from .sandbox import render_budget
 from .text import TextRenderer
 from .tree import Block, Document, DocumentInfo, Inline, Section, Text, long_date, plain
 

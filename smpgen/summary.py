@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from .budget import render_budget
 from .context import profile_context
 from .document import model_renderer
 from .errors import ModelError
 from .numbering import references
 from .parse import parse_blocks
 from .profile import Profile
-from .sandbox import render_budget
 from .sourcefile import Loc
 from .tree import Blank, Block, Document, DocumentInfo, Inline, Paragraph, Section, Text, long_date
 

@@ -24,18 +24,12 @@ from typing import Any, cast
 
 import jinja2
 
+from .budget import LimitReached, render_budget, spend
 from .errors import ModelError
 from .modelfiles import model_file, read_model_bytes
 from .models import Model
-from .sandbox import (
-    LimitReached,
-    ModelEnvironment,
-    ModelLoader,
-    budgeted,
-    render_budget,
-    spend,
-    text_size,
-)
+from .sandbox import ModelEnvironment, ModelLoader
+from .sizes import budgeted, text_size
 from .tree import Blank, XRef, long_date
 
 OPEN, CLOSE = "\ufdd0", "\ufdd1"
@@ -212,7 +206,7 @@ class TextRenderer:
 
         Whatever goes wrong in the model's templates (a syntax error, an undefined value,
         a division by zero, a macro that calls itself for ever, a file outside the model,
-        a limit of :data:`~smpgen.sandbox.LIMITS`) is a :class:`ModelError` naming the
+        a limit of :data:`~smpgen.budget.LIMITS`) is a :class:`ModelError` naming the
         template file and line where it happened.
         """
         slots: list[Slot] = []

@@ -22,7 +22,7 @@ from click.testing import Result
 from helpers import EXAMPLE, run
 
 import smpgen
-import smpgen.sandbox
+import smpgen.budget
 
 BASE = {
     "model": "mini-policy",
@@ -479,7 +479,7 @@ def test_templates_within_the_limits_render(model: Path, tmp_path: Path,
 def test_a_render_past_the_time_limit_stops(model: Path, tmp_path: Path,
                                             write_profile: Callable[..., Path],
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(smpgen.sandbox, "LIMITS", dataclasses.replace(smpgen.sandbox.LIMITS,
+    monkeypatch.setattr(smpgen.budget, "LIMITS", dataclasses.replace(smpgen.budget.LIMITS,
                                                                       seconds=1.0))
     section = model / "sections" / "extra.md"
     section.write_text("Extra.\n{% for i in range(5000) %}\n"
@@ -496,7 +496,7 @@ def test_the_time_limit_holds_in_a_thread(model: Path, tmp_path: Path,
                                           write_profile: Callable[..., Path],
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """No signal is involved, so a render in a worker thread stops on time too."""
-    monkeypatch.setattr(smpgen.sandbox, "LIMITS", dataclasses.replace(smpgen.sandbox.LIMITS,
+    monkeypatch.setattr(smpgen.budget, "LIMITS", dataclasses.replace(smpgen.budget.LIMITS,
                                                                       seconds=1.0))
     (model / "sections" / "extra.md").write_text(
         "{% for i in range(5000) %}{% set s = range(10000) | map('string') | join %}"

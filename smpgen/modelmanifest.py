@@ -1,0 +1,277 @@
+"""A model's manifest, ``model.yaml``: what it declares (:class:`Model`, :class:`SectionSpec`)
+and its check in full. Unknown keys, a ``version`` that is not text, a section whose file
+the model may not read, a name that is no variable of the right kind: each problem is
+located (file and line), and all of them are reported together. Finding and loading
+models is :mod:`smpgen.models`."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelFileError, ModelManifestError, Problem
+from .fields import MAX_LINE, MAX_PARAGRAPH, check_text, describe
+from .modelfiles import model_file
+from .sourcefile import Loc, SourceFile, dotted
+from .variables import DeclarationError, Variable, parse_group
+
+MANIFEST = "model.yaml"
+ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+"""A model's or a section's id."""
+_PROVISION = re.compile(r"^[PN]\d\d$")
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSpec:
+    """One top-level section of a model, in order."""
+
+    id: str
+    """Stable id used by cross-references, e.g. ``comment-removal``."""
+    title: str
+    """Heading text."""
+    source: str
+    """Jinja+Markdown file, relative to the model folder."""
+    covers: tuple[str, ...]
+    """Provision ids from PROVISIONS.md that this section covers."""
+    include_if: str | None
+    """Dotted name of a boolean variable that switches the section on; None: always on."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Model:
+    """A loaded model manifest (compared by identity: each version of a folder is loaded
+    once, see :func:`~smpgen.models.load_model`)."""
+
+    id: str
+    """Stable id a profile names in ``model:``."""
+    title: str
+    """The policy's title, e.g. ``Social Media Policy``."""
+    version: str
+    """The model's own version, printed on every rendering."""
+    publisher: str
+    """Who publishes the model."""
+    description: str
+    """One paragraph for ``smpgen models``."""
+    path: Path
+    """The model's folder."""
+    origin: str
+    """``shipped`` (inside smpgen) or ``local`` (a templates/ folder of the user's)."""
+    variables: tuple[Variable, ...]
+    """The model's own profile fields (smpgen adds the core ones)."""
+    sections: tuple[SectionSpec, ...]
+    """Sections in document order."""
+    front_note: str | None
+    """Markdown file with the drafter's note that opens the model edition."""
+    tracking_form: dict[str, str]
+    """Which variables feed the removed-comments tracking form: ``accounts``,
+    ``categories``, ``coordinator`` and ``retention``, each a dotted variable name."""
+    summary: dict[str, str]
+    """Markdown files drafting the executive summary's ``recommended_action``,
+    ``background`` and ``recommendation``."""
+
+    def section(self, section_id: str) -> SectionSpec:
+        """The section with ``section_id``."""
+        for s in self.sections:
+            if s.id == section_id:
+                return s
+        raise KeyError(section_id)
+
+
+def check_manifest(source: SourceFile, folder: Path, origin: str) -> Model:
+    """The model that ``source`` (``folder``'s manifest, read) declares; a
+    :class:`ModelManifestError` reports every problem with file and line."""
+    path = folder / MANIFEST
+    raw = source.data
+    problems: list[Problem] = []
+
+    def problem(loc: Loc, message: str) -> None:
+        problems.append(Problem(path, source.line_of(loc), dotted(loc), message))
+
+    for key in raw:
+        if key not in MANIFEST_KEYS:
+            close = difflib.get_close_matches(key, MANIFEST_KEYS, n=1, cutoff=0.6)
+            problem((key,), "unknown key; " + (f"did you mean '{close[0]}'?" if close else
+                                               f"expected one of: {', '.join(MANIFEST_KEYS)}"))
+    missing = [key for key in ("id", "title", "version", "publisher", "sections", "variables")
+               if key not in raw]
+    for key in missing:
+        problem((), f"missing '{key}'")
+    if missing:
+        raise ModelManifestError("invalid model manifest", problems)
+    model_id = raw["id"]
+    if not isinstance(model_id, str) or not ID.match(model_id):
+        problem(("id",), "an id uses lower-case letters, digits and hyphens")
+    # Printed in every rendering, its file properties and 'smpgen models': one line each.
+    title, version, publisher = (_text(raw[key], (key,), problem) for key in
+                                 ("title", "version", "publisher"))
+    description = raw.get("description")
+    if description is not None:
+        description = _text(description, ("description",), problem, limit=MAX_PARAGRAPH,
+                            fold=True)
+    errors: list[DeclarationError] = []
+    variables = parse_group(raw["variables"], "", ("variables",), errors)
+    for error in errors:
+        problem(error.loc, str(error))
+    refer = _references(variables, {error.name for error in errors}, problem)
+    sections = _sections(raw["sections"], folder, refer, problem)
+    front_note = _file(raw.get("front_note"), folder, ("front_note",), problem)
+    tracking_form = _mapping(raw, "tracking_form", FORM_KEYS, problem)
+    for key, name in tracking_form.items():
+        refer(("tracking_form", key), name, *FORM_KINDS[key])
+    if isinstance(raw.get("tracking_form"), dict) and raw["tracking_form"]:
+        for key in FORM_KEYS:
+            if key not in raw["tracking_form"]:
+                problem(("tracking_form",), f"missing '{key}'; the form takes each of "
+                                            f"{', '.join(FORM_KEYS)}")
+    summary = _mapping(raw, "council_summary", SUMMARY_KEYS, problem)
+    for key, file in summary.items():
+        _file(file, folder, ("council_summary", key), problem)
+    if problems:
+        raise ModelManifestError("invalid model manifest", sorted(problems, key=lambda p: p.line))
+    return Model(
+        id=model_id,
+        title=title,
+        version=version,
+        publisher=publisher,
+        description=description or "",
+        path=folder,
+        origin=origin,
+        variables=variables,
+        sections=sections,
+        front_note=front_note,
+        tracking_form=tracking_form,
+        summary=summary,
+    )
+
+
+MANIFEST_KEYS = ("id", "title", "version", "publisher", "description", "front_note", "variables",
+                 "sections", "tracking_form", "council_summary")
+"""Every key a ``model.yaml`` may hold."""
+SECTION_KEYS = ("id", "title", "source", "covers", "include_if")
+"""Every key of an entry of ``sections:``."""
+_TEXT_TYPES = frozenset({"text", "paragraph", "choice", "url", "email", "state", "integer", "date"})
+FORM_KINDS: dict[str, tuple[str, Callable[[Variable], bool]]] = {
+    "accounts": ("a list", lambda v: v.type == "list"),
+    "categories": ("a list of text", lambda v: v.item is not None and v.item.type in _TEXT_TYPES),
+    "coordinator": ("a text", lambda v: v.type in _TEXT_TYPES),
+    "retention": ("a text", lambda v: v.type in _TEXT_TYPES),
+}
+"""The variables feeding the tracking form (its ``tracking_form:`` keys), and what each is."""
+FORM_KEYS = tuple(FORM_KINDS)
+SUMMARY_KEYS = ("recommended_action", "background", "recommendation")
+
+Report = Callable[[Loc, str], None]
+"""Adds a located problem of the manifest."""
+Refer = Callable[[Loc, str, str, Callable[[Variable], bool]], None]
+"""Checks that a name the manifest gives at a place is a variable of the wanted kind."""
+
+
+def _text(value: Any, loc: Loc, problem: Report, *, limit: int = MAX_LINE,
+          fold: bool = False) -> str:
+    """A one-line text of the manifest (its title, version, ...), checked as a profile's
+    text is: no control or invisible formatting characters. With ``fold``, line breaks
+    (a YAML block scalar's) read as spaces."""
+    if not isinstance(value, str):
+        hint = " (put it in quotes)" if isinstance(value, int | float) else ""
+        problem(loc, f"expected one line of text, got {describe(value)}{hint}")
+        return ""
+    try:
+        return check_text(value.replace("\n", " ") if fold else value, limit=limit)
+    except ValueError as e:
+        problem(loc, str(e))
+        return ""
+
+
+def _file(name: Any, folder: Path, loc: Loc, problem: Report) -> str | None:
+    """A file name the manifest gives, reported at ``loc`` unless the model may read it."""
+    if name is None:
+        return None
+    if not isinstance(name, str):
+        problem(loc, f"expected a file name such as sections/purpose.md, got {describe(name)}")
+        return None
+    try:
+        model_file(folder, name)
+    except ModelFileError as e:
+        problem(loc, str(e))
+    return name
+
+
+def _references(variables: tuple[Variable, ...], broken: set[str], problem: Report) -> Refer:
+    names = {v.name: v for top in variables for v in top.walk()}
+
+    def refer(loc: Loc, name: str, kind: str, wanted: Callable[[Variable], bool]) -> None:
+        var = names.get(name)
+        if var is not None and wanted(var):
+            return
+        if any(b == "" or name == b or name.startswith(f"{b}.") for b in broken):
+            return  # its declaration is reported already
+        given = "not a variable of this model" if var is None else \
+            f"{'an' if var.type[0] in 'aeiou' else 'a'} {var.type} variable"
+        problem(loc, f"{name!r} is {given}; expected {kind} variable")
+
+    return refer
+
+
+def _mapping(raw: dict[str, Any], key: str, allowed: tuple[str, ...],
+             problem: Report) -> dict[str, str]:
+    value = raw.get(key) or {}
+    if not isinstance(value, dict):
+        problem((key,), f"expected a mapping with {', '.join(allowed)}")
+        return {}
+    out = {}
+    for k, v in value.items():
+        if k not in allowed:
+            problem((key, k), f"unknown key; expected one of: {', '.join(allowed)}")
+        elif not isinstance(v, str):
+            problem((key, k), f"expected a name, got {describe(v)}")
+        else:
+            out[k] = v
+    return out
+
+
+def _sections(raw: Any, folder: Path, refer: Refer, problem: Report) -> tuple[SectionSpec, ...]:
+    if not isinstance(raw, list) or not raw:
+        problem(("sections",), "expected a list of sections, each {id, title, source}")
+        return ()
+    out: list[SectionSpec] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(raw):
+        loc: Loc = ("sections", i)
+        if not isinstance(entry, dict):
+            problem(loc, f"expected a section {{id, title, source}}, got {describe(entry)}")
+            continue
+        for k in entry:
+            if k not in SECTION_KEYS:
+                problem((*loc, k), f"unknown key; expected one of: {', '.join(SECTION_KEYS)}")
+        missing = [k for k in ("id", "title", "source") if entry.get(k) is None]
+        if missing:
+            problem(loc, f"a section has id, title and source; give its {' and '.join(missing)}")
+            continue
+        sid = entry["id"]
+        if not isinstance(sid, str) or not ID.match(sid):
+            problem((*loc, "id"), "a section id uses lower-case letters, digits and hyphens")
+        elif sid in seen:
+            problem((*loc, "id"), f"section id {sid!r} is taken by an earlier section")
+        seen.add(str(sid))
+        title = _text(entry["title"], (*loc, "title"), problem)
+        source = _file(entry["source"], folder, (*loc, "source"), problem)
+        covers = entry.get("covers", [])
+        if not isinstance(covers, list):
+            problem((*loc, "covers"), f"expected a list of provision ids such as [P05, N01], "
+                                      f"got {describe(covers)}")
+            covers = []
+        for c in covers:
+            if not isinstance(c, str) or not _PROVISION.match(c):
+                problem((*loc, "covers"), f"{c!r} is not a provision id like P05 or N01")
+        include_if = entry.get("include_if")
+        if include_if is not None and not isinstance(include_if, str):
+            problem((*loc, "include_if"), f"expected a variable's name, got {describe(include_if)}")
+            include_if = None
+        elif include_if is not None:
+            refer((*loc, "include_if"), include_if, "a boolean", lambda v: v.type == "boolean")
+        out.append(SectionSpec(str(sid), title, source or "", tuple(map(str, covers)), include_if))
+    return tuple(out)
