@@ -8,17 +8,21 @@ import datetime as dt
 import io
 import re
 from dataclasses import replace
+from typing import Any
+from zipfile import ZipFile
 
 import pytest
 from docx import Document as open_docx
 from pypdf import PdfReader
 
-from smpgen.form import FormRow, RemovalRecord, TrackingForm, form_rows
+from smpgen.form import ACTIONS, FormRow, RemovalRecord, TrackingForm, form_layout, form_rows
+from smpgen.removals import record_variables
 from smpgen.writers.form_docx import write_form_docx
 from smpgen.writers.pdf import write_form_pdf
 
 BLANK = TrackingForm(
     jurisdiction="City of Lakeview",
+    kind="City",
     accounts=["Facebook: City of Lakeview, Minnesota", "Instagram: @lakeviewmn.example",
               "YouTube: Lakeview Council Chambers"],
     categories=[
@@ -34,18 +38,19 @@ BLANK = TrackingForm(
         "content clearly unrelated to the subject of the Post"],
     coordinator="Communications and Engagement Coordinator",
     retention="24 months",
-    draft=True,
     language="en-US",
 )
 """The largest of the example cities' forms (Lakeview's)."""
 
 RECORD = RemovalRecord(
-    account="Instagram: @lakeviewmn.example", posted=dt.date(2026, 11, 2),
+    account="Instagram: @lakeviewmn.example",
+    post="https://www.instagram.com/p/C0ffee/", commented=dt.datetime(2026, 11, 2, 21, 47),
     screen_name="river_fan_22", comment="Cheap watches!!!\nSecond line.",
-    reasons=["commercial advertising, solicitation or spam", "other"],
-    other_reason="posted eleven times in an hour", removed=dt.date(2026, 11, 3),
-    removed_by="Digital Engagement Specialist", other_information="Screenshot kept.",
-    received=dt.date(2026, 11, 4))
+    reasons=["commercial advertising, solicitation or spam"], action=["hidden", "blocked"],
+    removed=dt.date(2026, 11, 3), removed_by="Digital Engagement Specialist",
+    block_approved_by="Casey Morgan, City Administrator", block_review=dt.date(2026, 12, 3),
+    question="Why was it hidden?", answered=dt.date(2026, 11, 6),
+    other_information="Screenshot kept.", received=dt.date(2026, 11, 4))
 
 FORMS = {
     "blank": BLANK,
@@ -61,10 +66,12 @@ def form(request: pytest.FixtureRequest) -> TrackingForm:
     return chosen
 
 
-def choice_text(row: FormRow) -> list[str]:
-    """What the DOCX prints beside each of a row's check boxes."""
-    return [(c.label + (f": {c.detail.value}" if c.detail else "")).strip()
-            for c in row.choices]
+def checked_boxes(form: TrackingForm) -> int:
+    """Boxes the record ticks: its account (when listed), reasons and actions."""
+    record = form.record
+    if record is None:
+        return 0
+    return bool(form.accounts) + len(record.reasons) + len(record.action)
 
 
 def test_the_spec_declares_every_row_once(form: TrackingForm) -> None:
@@ -72,51 +79,94 @@ def test_the_spec_declares_every_row_once(form: TrackingForm) -> None:
     names = [row.name for row in rows]
     assert len(set(names)) == len(names)
     assert rows[0].kind == ("choices" if form.accounts else "text")
-    assert [row.label for row in rows][-1] == "Date received by the " + form.coordinator
+    assert rows[-1].label == "Date received by the " + form.coordinator
+    # The record's keys are the rows' names (and nothing else).
+    assert names == [v.key for v in record_variables()]
+    # No "other" reason: the reasons are the policy's categories, and only those.
+    reasons = next(row for row in rows if row.name == "reasons")
+    assert [c.label for c in reasons.choices] == form.categories
+    assert not any(c.label.lower().startswith("other") or c.name.endswith("other")
+                   for row in rows for c in row.choices)
+    actions = next(row for row in rows if row.name == "action")
+    assert [c.label for c in actions.choices] == list(ACTIONS.values())
+    assert sum(c.checked for row in rows for c in row.choices) == checked_boxes(form)
+
+
+def test_the_record_declares_the_actions_the_form_prints() -> None:
+    action = next(v for v in record_variables() if v.key == "action")
+    assert action.item is not None and action.item.choices == tuple(ACTIONS)
+
+
+def docx_cells(data: bytes) -> list[Any]:
+    """The form table's cells in reading order, a merged cell once."""
+    table = open_docx(io.BytesIO(data)).tables[0]
+    out: list[Any] = []
+    for row in table.rows:
+        for cell in row.cells:
+            if not out or cell._tc is not out[-1]._tc:
+                out.append(cell)
+    return out
 
 
 def test_every_row_is_in_the_docx(form: TrackingForm) -> None:
     data = write_form_docx(form)
-    table = open_docx(io.BytesIO(data)).tables[0]
+    cells = docx_cells(data)
     rows = form_rows(form)
-    assert [r.cells[0].text for r in table.rows] == [row.label for row in rows]
-    for row, docx_row in zip(rows, table.rows, strict=True):
-        cell = docx_row.cells[1]
+    assert [c.paragraphs[0].text for c in cells] == [row.label for row in rows]
+    for row, cell in zip(rows, cells, strict=True):
         if row.kind == "choices":
-            assert [p.text.strip() for p in cell.paragraphs] == choice_text(row), row.name
+            (grid,) = cell.tables
+            labels = [p.text.strip() for r in grid.rows for c in r.cells for p in c.paragraphs
+                      if p.text.strip()]
+            assert sorted(labels) == sorted(c.label for c in row.choices), row.name
         else:
-            assert cell.text == row.value, row.name
-    checked = sum(c.checked for row in rows for c in row.choices)
-    assert data and checked == (3 if form.record and form.accounts else 2 if form.record else 0)
-    from zipfile import ZipFile
-
+            assert "\n".join(p.text for p in cell.paragraphs[1:]) == row.value, row.name
     xml = ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
     assert xml.count("<w14:checkbox>") == sum(len(row.choices) for row in rows)
-    assert xml.count('<w14:checked w14:val="1"/>') == checked
+    assert xml.count('<w14:checked w14:val="1"/>') == checked_boxes(form)
+    assert xml.count("<w:cantSplit/>") == len(form_layout(form).lines)  # a row never splits
+
+
+def pdf_fields(data: bytes) -> tuple[PdfReader, dict[str, tuple[str, str, str]]]:
+    reader = PdfReader(io.BytesIO(data))
+    return reader, {name: (str(f.get("/FT")), str(f.get("/V", "")), str(f.get("/TU", "")))
+                    for name, f in (reader.get_fields() or {}).items()}
 
 
 def test_every_row_is_in_the_pdf(form: TrackingForm) -> None:
-    reader = PdfReader(io.BytesIO(write_form_pdf(form)))
+    reader, fields = pdf_fields(write_form_pdf(form))
     assert len(reader.pages) == 1, "the tracking form must stay one page"
     text = re.sub(r"\s+", " ", reader.pages[0].extract_text() or "")
-    fields = {name: (str(f.get("/FT")), str(f.get("/V", "")), str(f.get("/TU", "")))
-              for name, f in (reader.get_fields() or {}).items()}
     multiline = {str(a.get_object()["/T"]) for a in reader.pages[0]["/Annots"]
                  if int(a.get_object().get("/Ff", 0)) & (1 << 12)}
     expected: set[str] = set()
-    for row in form_rows(form):
-        assert row.label in text or row.label in {tip for _, _, tip in fields.values()}, \
-            row.label
-        if row.kind != "choices":
-            assert fields[row.name] == ("/Tx", row.value, row.label)
-            assert (row.name in multiline) == (row.kind == "multiline"), row.name
-            expected.add(row.name)
-        for choice in row.choices:
-            assert fields[choice.name] == ("/Btn", "/on" if choice.checked else "/Off",
-                                           choice.label)
-            expected.add(choice.name)
-            if choice.detail:
-                detail = choice.detail
-                assert fields[detail.name] == ("/Tx", detail.value, detail.label)
-                expected.add(detail.name)
+    rows: list[FormRow] = []
+    for line in form_layout(form).lines:
+        for cell in line:
+            row = cell.row
+            rows.append(row)
+            assert row.label in text, row.label
+            if row.kind != "choices":
+                assert fields[row.name] == ("/Tx", row.value, row.label)
+                assert (row.name in multiline) == cell.multiline, row.name
+                expected.add(row.name)
+            for choice in row.choices:
+                assert fields[choice.name] == ("/Btn", "/on" if choice.checked else "/Off",
+                                               choice.label)
+                expected.add(choice.name)
+    assert rows == list(form_rows(form))  # every row, in the spec's order
+    assert {"comment", "other_information", "question"} <= multiline
     assert set(fields) == expected  # no field that the spec does not declare
+    assert "DRAFT" not in text
+
+
+def test_field_names_are_stable() -> None:
+    _, fields = pdf_fields(write_form_pdf(FORMS["filled"]))
+    assert sorted(fields) == sorted([
+        "account-01", "account-02", "account-03", "post", "commented", "screen_name",
+        "comment", *(f"reason-{i:02d}" for i in range(1, 11)), "action-hidden",
+        "action-deleted", "action-filtered", "action-blocked", "removed", "removed_by",
+        "block_approved_by", "block_review", "other_information", "question", "answered",
+        "received"])
+    assert fields["commented"][1] == "November 2, 2026, 9:47 p.m."
+    assert fields["action-blocked"] == ("/Btn", "/on", "User blocked")

@@ -233,7 +233,7 @@ def test_each_examples_form_is_one_page_with_its_categories(name: str, rendered:
     reader = PdfReader(rendered / name / "tracking-form.pdf")
     assert len(reader.pages) == 1
     labels = [str(f.get("/TU")) for k, f in sorted((reader.get_fields() or {}).items())
-              if k.startswith("reason-") and k != "reason-other"]
+              if k.startswith("reason-")]
     profile = smpgen.load(REPO / "city_profiles" / f"{name}.yaml")
     assert labels == profile.values["removal_categories"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,17 +27,26 @@ PROFILE = {
 }
 RECORD = """\
 account: "Facebook: City of Lakeshore"
-posted: 2026-11-02
+post: https://www.facebook.com/lakeshore/posts/7
+commented: 2026-11-02 21:47
 screen_name: river_fan_22
 comment: |
   Buy cheap watches!!!
   Second line.
-reasons: [spam or advertising, other]
-other_reason: posted eleven times in an hour
+reasons: [spam or advertising, threats of violence]
+action: [hidden, blocked]
 removed: 2026-11-03
 removed_by: Jordan Lee, Communications Coordinator
+block_approved_by: Casey Morgan, City Manager
+block_review: 2026-12-03
+question: Why was my comment hidden?
+answered: 2026-11-06
 received: 2026-11-04
 """
+TEXT_FIELDS = {"post", "commented", "screen_name", "comment", "removed", "removed_by",
+               "block_approved_by", "block_review", "other_information", "question",
+               "answered", "received"}
+ACTIONS = ["Comment hidden", "Comment deleted", "Held by a keyword filter", "User blocked"]
 
 
 @pytest.fixture
@@ -73,14 +83,16 @@ def test_form_fields_are_the_policys_categories(city: Callable[..., Path]) -> No
     folder = city("render")
     found = fields(folder / "tracking-form.pdf")
     boxes = {k: v for k, v in found.items() if v[0] == "/Btn"}
-    assert [v[2] for k, v in sorted(boxes.items()) if k.startswith("reason-")] == \
-        [*CATEGORIES, "Other (describe)"]
+    assert [v[2] for k, v in sorted(boxes.items()) if k.startswith("reason-")] == CATEGORIES
     assert [v[2] for k, v in sorted(boxes.items()) if k.startswith("account-")] == ACCOUNTS
+    assert [found[f"action-{k}"][2] for k in ("hidden", "deleted", "filtered", "blocked")] \
+        == ACTIONS
+    assert len(boxes) == len(CATEGORIES) + len(ACCOUNTS) + len(ACTIONS)
     assert all(v[1] == "/Off" for v in boxes.values())
-    text_fields = {k for k, v in found.items() if v[0] == "/Tx"}
-    assert text_fields == {"posted", "screen_name", "comment", "other_reason", "removed",
-                           "removed_by", "other_information", "received"}
+    assert {k for k, v in found.items() if v[0] == "/Tx"} == TEXT_FIELDS
     assert found["received"][2] == "Date received by the City Manager"
+    assert found["commented"][2] == "Date and time of the comment"
+    assert not any("other" in v[2].lower() for k, v in boxes.items())
     reader = PdfReader(folder / "tracking-form.pdf")
     assert len(reader.pages) == 1
     comment = next(a.get_object() for a in reader.pages[0]["/Annots"]
@@ -88,11 +100,17 @@ def test_form_fields_are_the_policys_categories(city: Callable[..., Path]) -> No
     assert int(comment["/Ff"]) & (1 << 12)  # multi-line
     text = pdf_pages(folder / "tracking-form.pdf")[0]
     assert "keeps this form as a public record for one year after the City Manager receives it" in text
-    assert "DRAFT" in text
+    assert "DRAFT" not in text  # the profile is a draft, but the form carries no watermark
     docx = docx_text(folder / "tracking-form.docx")
-    for label in [*CATEGORIES, *ACCOUNTS, "Date received by the City Manager"]:
+    for label in [*CATEGORIES, *ACCOUNTS, *ACTIONS, "Date received by the City Manager"]:
         assert label in docx
-    assert docx_part(folder / "tracking-form.docx", "word/document.xml").count("<w14:checkbox>") == 6
+    assert "DRAFT" not in docx
+    assert "Other (describe)" not in docx and "Other reason" not in docx
+    xml = docx_part(folder / "tracking-form.docx", "word/document.xml")
+    assert xml.count("<w14:checkbox>") == 9
+    with zipfile.ZipFile(folder / "tracking-form.docx") as z:
+        headers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/header")]
+    assert headers and not any("WaterMark" in h or "DRAFT" in h for h in headers)
 
 
 def test_fill_reads_back_from_both_formats(mini: Path, tmp_path: Path,
@@ -105,37 +123,51 @@ def test_fill_reads_back_from_both_formats(mini: Path, tmp_path: Path,
     assert result.exit_code == 0, result.stderr
     folder = tmp_path / "out" / "city" / "removed-comments"
     found = fields(folder / "2026-11-03-river.pdf")
-    assert found["account-01"][1] == "/on" and found["account-02"][1] == "/Off"
-    assert found["reason-03"][1] == "/on" and found["reason-other"][1] == "/on"
-    assert found["reason-01"][1] == "/Off"
+    checked = sorted(k for k, v in found.items() if v[1] == "/on")
+    assert checked == ["account-01", "action-blocked", "action-hidden", "reason-02", "reason-03"]
     assert found["comment"][1] == "Buy cheap watches!!!\nSecond line."
-    assert found["posted"][1] == "November 2, 2026"
-    assert found["other_reason"][1] == "posted eleven times in an hour"
+    assert found["post"][1] == "https://www.facebook.com/lakeshore/posts/7"
+    assert found["commented"][1] == "November 2, 2026, 9:47 p.m."
+    assert found["block_approved_by"][1] == "Casey Morgan, City Manager"
+    assert found["block_review"][1] == "December 3, 2026"
+    assert found["question"][1] == "Why was my comment hidden?"
+    assert found["answered"][1] == "November 6, 2026"
     assert found["received"][1] == "November 4, 2026"
+    assert found["other_information"][1] == ""
+    assert len(PdfReader(folder / "2026-11-03-river.pdf").pages) == 1
+    assert "DRAFT" not in pdf_pages(folder / "2026-11-03-river.pdf")[0]
     doc = open_docx(str(folder / "2026-11-03-river.docx"))
-    rows = {r.cells[0].text: r.cells[1].text for r in doc.tables[0].rows}
-    assert rows["Screen name of poster"] == "river_fan_22"
-    assert rows["Entire comment removed"] == "Buy cheap watches!!!\nSecond line."
-    assert rows["Date removed"] == "November 3, 2026"
+    cells = {c.paragraphs[0].text: "\n".join(p.text for p in c.paragraphs[1:])
+             for r in doc.tables[0].rows for c in r.cells}
+    assert cells["Screen name of the commenter"] == "river_fan_22"
+    assert cells["Entire comment removed"] == "Buy cheap watches!!!\nSecond line."
+    assert cells["Date removed"] == "November 3, 2026"
+    assert cells["Date and time of the comment"] == "November 2, 2026, 9:47 p.m."
     xml = docx_part(folder / "2026-11-03-river.docx", "word/document.xml")
-    assert xml.count('<w14:checked w14:val="1"/>') == 3  # Facebook, spam, other
+    assert xml.count('<w14:checked w14:val="1"/>') == 5  # Facebook, two reasons, two actions
 
 
 @pytest.mark.parametrize(("record", "message"), [
     (RECORD.replace("spam or advertising", "spam or adverts"),
-     "{p}:7: reasons[0]: 'spam or adverts' is not a removal category; did you mean "
+     "{p}:8: reasons[0]: 'spam or adverts' is not a removal category; did you mean "
      "'spam or advertising'?"),
     (RECORD.replace("Facebook: City of Lakeshore", "Facebook"),
      "{p}:1: account: 'Facebook' is not one of the city's accounts; did you mean "
      "'Facebook: City of Lakeshore'?"),
     (RECORD.replace("removed: 2026-11-03", "removed: 2026-11-01"),
-     "{p}:9: removed: is before the date of the original post"),
-    (RECORD.replace("other_reason: posted eleven times in an hour\n", ""),
-     "{p}:1: other_reason: is required when the reasons include \"other\""),
+     "{p}:10: removed: is before the date of the comment"),
+    (RECORD.replace("threats of violence]", "Other]"),
+     "{p}:8: reasons[1]: 'Other': the policy allows a removal only for one of its categories "
+     "and for no other reason; give the categories that apply, and if none does, the comment "
+     "may not be removed"),
     (RECORD.replace("screen_name: river_fan_22\n", ""),
      "{p}:1: screen_name: is required; give one line of text"),
-    (RECORD.replace("posted: 2026-11-02", "posted: last week"),
-     "{p}:2: posted: 'last week' is not a date; write it YYYY-MM-DD"),
+    (RECORD.replace("commented: 2026-11-02 21:47", "commented: last week"),
+     "{p}:3: commented: 'last week' is not a date and time; write it YYYY-MM-DD HH:MM, e.g. "
+     "2026-11-02 14:35 or 2026-11-02 2:35 pm"),
+    (RECORD.replace("block_review: 2026-12-03\n", ""),
+     "{p}:9: block_review: is required when the action includes \"blocked\"; give the date "
+     "the block is to be reviewed, YYYY-MM-DD"),
 ])
 def test_bad_records_get_located_errors(record: str, message: str, mini: Path, tmp_path: Path,
                                         write_profile: Callable[..., Path]) -> None:
@@ -201,7 +233,7 @@ def test_packet_joins_the_parts_with_bookmarks(city: Callable[..., Path]) -> Non
     pages = pdf_pages(folder / "council-packet.pdf")
     for i, text in enumerate(pages):
         assert "Agenda item 6.e." in text
-        assert "DRAFT" in text
+        assert ("DRAFT" in text) == (i < starts[2])  # never over the form's fields
         if i >= starts[2]:
             assert "Agenda item 6.e. | Attachment B" in text
         elif i >= starts[1]:
@@ -216,7 +248,7 @@ def test_the_three_documents_agree(city: Callable[..., Path]) -> None:
     form = " ".join(pdf_pages(folder / "tracking-form.pdf"))
     for text in (summary, policy, form):
         assert "CITY OF LAKESHORE" in text
-        assert "DRAFT" in text
+    assert "DRAFT" in policy and "DRAFT" not in form
     assert "City Manager" in policy and "the City Manager" in form
     assert "6.e." in summary
 

@@ -1,105 +1,126 @@
-"""The tracking form as HTML with form fields; WeasyPrint turns them into AcroForm fields."""
+"""The tracking form as HTML with form fields; WeasyPrint turns them into AcroForm fields.
+The layout (:func:`smpgen.form.form_layout`) sizes everything; this module prints it."""
 
 from __future__ import annotations
 
 from html import escape
 from typing import assert_never
 
-from ..form import Choice, FormField, FormRow, TrackingForm, form_rows
+from ..form import (
+    BORDER,
+    BOX,
+    BOX_GAP,
+    CAPTION,
+    CAPTION_GAP,
+    CHOICE_GAP,
+    FIELD_PAD,
+    INPUT,
+    INTRO_GAP,
+    LEADING,
+    MARGIN_BOTTOM,
+    MARGIN_SIDE,
+    MARGIN_TOP,
+    PAD_H,
+    PAD_V,
+    RETENTION_GAP,
+    TITLE_GAP,
+    TITLE_PAD,
+    TITLE_RULE,
+    TITLE_SIZES,
+    TITLE_SPACE,
+    WIDTH,
+    Cell,
+    Choice,
+    TrackingForm,
+    form_layout,
+)
 from .html import footer_css, head_meta, stylesheet
 
-ROOM = 4.36
-"""Inches of the page left for the comment box and the parts of the other rows that vary
-(check boxes, labels that wrap) once the title, the instructions, the closing statement's
-first line and each row's first line are in; found by trial, as the form is one page."""
+
+def _sizes(size: float) -> str:
+    """The rules whose numbers the layout measured with: the same constants, so the page
+    WeasyPrint lays out is the page the layout counted."""
+    indent = (BOX + BOX_GAP) * size
+    jurisdiction, title = (size * scale for scale in TITLE_SIZES)
+    return (
+        f"@page {{ margin: {MARGIN_TOP}pt {MARGIN_SIDE}pt {MARGIN_BOTTOM}pt; }}\n"
+        f"body.form {{ max-width: {WIDTH}pt; }}\n"
+        f"body.form .jurisdiction {{ font-size: {jurisdiction:.2f}pt; line-height: {LEADING}; }}\n"
+        f"body.form .doc-title {{ font-size: {title:.2f}pt; line-height: {LEADING}; "
+        f"margin: {TITLE_GAP}pt 0 0; }}\n"
+        f"body.form .title-block {{ margin-bottom: {TITLE_SPACE}pt; padding-bottom: {TITLE_PAD}pt; "
+        f"border-bottom-width: {TITLE_RULE}pt; }}\n"
+        f".form-intro, .retention {{ font-size: {size}pt; line-height: {LEADING}; }}\n"
+        f".form-intro {{ margin: 0 0 {INTRO_GAP}pt; }}\n"
+        f".retention {{ margin: {RETENTION_GAP}pt 0 0; }}\n"
+        f"table.form {{ font-size: {size}pt; line-height: {LEADING}; }}\n"
+        f"table.form > tbody > tr > td {{ border: {BORDER}pt solid #000; "
+        f"padding: {PAD_V}pt {PAD_H}pt; }}\n"
+        f".caption {{ font-size: {CAPTION * size:.2f}pt; margin-bottom: {CAPTION_GAP}pt; }}\n"
+        f"table.form input[type=text] {{ height: {INPUT * size:.2f}pt; }}\n"
+        f"table.form input[type=text], table.form textarea {{ padding: {FIELD_PAD - 0.5}pt; }}\n"
+        f"table.choices td {{ padding: 0 {PAD_H}pt {CHOICE_GAP}pt {indent:.2f}pt; "
+        f"text-indent: -{indent:.2f}pt; }}\n"
+        f".choices input[type=checkbox] {{ width: {BOX * size:.2f}pt; height: {BOX * size:.2f}pt; "
+        f"margin: 0 {BOX_GAP * size:.2f}pt 0 0; }}\n"
+    )
 
 
-def comment_height(form: TrackingForm, rows: tuple[FormRow, ...]) -> float:
-    """Inches for the comment box: as tall as the page allows once the other rows are in.
-
-    Estimated from the rows, so a row's longer label or more check boxes shrink the box:
-    a check box label wraps at about 34 characters in its half of the cell, and each row
-    of the two-column table is as tall as its taller label, at about 0.17 inch a line; a
-    one-line row's label wraps at about 24 characters (the coordinator's title lengthens
-    one), 0.16 inch a line; the closing statement wraps at about 110, 0.15 inch a line."""
-    def lines(labels: list[str]) -> int:
-        heights = [_lines(label, 34) for label in labels]
-        half = (len(heights) + 1) // 2
-        right = [*heights[half:], 0]
-        return sum(max(left, r) for left, r in zip(heights[:half], right, strict=False))
-
-    used = 0.17 * sum(lines([c.label for c in row.choices]) for row in rows)
-    used += 0.16 * sum(_lines(row.label, 24) - 1 for row in rows if row.kind in ("text", "date"))
-    used += 0.15 * (_lines(form.retention_statement, 110) - 1)
-    return max(1.0, min(2.6, ROOM - used))
-
-
-def _lines(text: str, width: int) -> int:
-    return -(-len(text) // width)
-
-
-def _text(row: FormRow | FormField) -> str:
+def _field(cell: Cell) -> str:
+    row = cell.row
+    if cell.multiline:
+        return (f'<textarea name="{row.name}" title="{escape(row.label)}" '
+                f'style="height: {cell.height:.2f}pt">{escape(row.value)}</textarea>')
     return (f'<input type="text" name="{row.name}" title="{escape(row.label)}" '
             f'value="{escape(row.value)}">')
 
 
-def _area(row: FormRow, long_height: float) -> str:
-    # A medium box's height is in form.css; a long one fills what the page has left.
-    style = f' style="height: {long_height:.2f}in"' if row.size == "long" else ""
-    return (f'<textarea name="{row.name}" class="{row.size}" title="{escape(row.label)}"'
-            f"{style}>{escape(row.value)}</textarea>")
-
-
-def _box(choice: Choice) -> str:
+def _box(choice: Choice | None) -> str:
+    if choice is None:
+        return "<td></td>"
     mark = " checked" if choice.checked else ""
     # The field's accessible name (its PDF tooltip) is the visible label, via title.
     return (f'<td><input type="checkbox" name="{choice.name}" title="{escape(choice.label)}"'
             f"{mark}>{escape(choice.label)}</td>")
 
 
-def _choices(row: FormRow) -> str:
-    # Two columns, filled down the left column first, as a table: cheap to lay out.
-    cells = [_box(c) for c in row.choices]
-    half = (len(cells) + 1) // 2
-    pairs = "".join(f"<tr>{left}{right}</tr>" for left, right in
-                    zip(cells[:half], [*cells[half:], "<td></td>"], strict=False))
-    details = "".join(f'<div class="other-line"><span>{escape(c.detail.label)}:</span>'
-                      f"{_text(c.detail)}</div>" for c in row.choices if c.detail)
-    return f'<table class="choices">{pairs}</table>{details}'
+def _choices(cell: Cell) -> str:
+    # A fixed table without widths: its columns share the cell's width equally.
+    lines = "".join("<tr>" + "".join(_box(c) for c in line) + "</tr>" for line in cell.grid)
+    return f'<table class="choices">{lines}</table>'
 
 
-def _row(row: FormRow, long_height: float) -> str:
-    match row.kind:
-        case "text" | "date":
-            field = _text(row)
-        case "multiline":
-            field = _area(row, long_height)
+def _cell(cell: Cell) -> str:
+    match cell.row.kind:
+        case "text" | "date" | "multiline":
+            field = _field(cell)
         case "choices":
-            field = _choices(row)
+            field = _choices(cell)
         case _:
-            assert_never(row.kind)
-    return f"<tr><th>{escape(row.label)}</th><td>{field}</td></tr>\n"
+            assert_never(cell.row.kind)
+    span = ' colspan="2"' if cell.full else ""
+    return f'<td{span}><div class="caption">{escape(cell.caption)}</div>{field}</td>'
 
 
 def write_form_html(form: TrackingForm, *, extra_css: str = "") -> str:
     """The form page; ``extra_css`` adds the PDF's embedded font."""
-    spec = form_rows(form)
-    height = comment_height(form, spec)
-    rows = [_row(row, height) for row in spec]
-    watermark = '<div class="watermark" aria-hidden="true">DRAFT</div>\n' if form.draft else ""
+    layout = form_layout(form)
+    lines = "".join("<tr>" + "".join(_cell(cell) for cell in line) + "</tr>\n"
+                    for line in layout.lines)
     meta = head_meta(form.instructions, form.date, form.provenance)
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{escape(form.language)}">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{escape(form.jurisdiction)} \u2014 {escape(form.title)}</title>\n{meta}"
-        f"<style>\n{stylesheet('policy.css')}{stylesheet('form.css')}"
+        f"<style>\n{stylesheet('policy.css')}{stylesheet('form.css')}{_sizes(layout.size)}"
         f"{footer_css(form.footer_label)}{extra_css}</style>\n"
-        f'</head>\n<body class="form{" draft" if form.draft else ""}">\n{watermark}'
+        '</head>\n<body class="form">\n'
         '<header class="title-block">\n'
         f'<p class="jurisdiction">{escape(form.jurisdiction)}</p>\n'
         f'<h1 class="doc-title">{escape(form.title)}</h1>\n</header>\n'
         f'<main>\n<p class="form-intro">{escape(form.instructions)}</p>\n'
-        f'<form><table class="form">\n{"".join(rows)}</table></form>\n'
+        '<form><table class="form"><colgroup><col><col></colgroup>\n'
+        f"{lines}</table></form>\n"
         f'<p class="retention">{escape(form.retention_statement)}</p>\n'
         "</main>\n</body>\n</html>\n"
     )
