@@ -15,7 +15,8 @@ import pytest
 from docx import Document as open_docx
 from pypdf import PdfReader
 
-from smpgen.form import ACTIONS, FormRow, RemovalRecord, TrackingForm, form_layout, form_rows
+from smpgen.form import ACTIONS, FormRow, RemovalRecord, TrackingForm, form_rows
+from smpgen.formlayout import form_layout
 from smpgen.removals import record_variables
 from smpgen.writers.form_docx import write_form_docx
 from smpgen.writers.pdf import write_form_pdf

@@ -20,7 +20,8 @@ from helpers import EXAMPLE, REPO, deep_merge, pdf_pages, run
 from pypdf import PdfReader
 
 from smpgen.fields import MAX_LINE
-from smpgen.form import HEIGHT, TrackingForm, form_layout
+from smpgen.form import TrackingForm
+from smpgen.formlayout import HEIGHT, form_layout
 from smpgen.writers.form_html import write_form_html
 
 EXAMPLES = ["example-city", "lakeview-mn", "pine-ridge-ar", "harbor-point-wa"]

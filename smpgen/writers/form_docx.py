@@ -12,7 +12,8 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from docx.shared import Pt
 
-from ..form import (
+from ..form import Choice, TrackingForm
+from ..formlayout import (
     BORDER,
     BOX,
     BOX_GAP,
@@ -33,9 +34,7 @@ from ..form import (
     TITLE_SPACE,
     WIDTH,
     Cell,
-    Choice,
     FormLayout,
-    TrackingForm,
     form_layout,
 )
 from ..tree import Document, DocumentInfo, Text

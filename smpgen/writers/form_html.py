@@ -6,7 +6,8 @@ from __future__ import annotations
 from html import escape
 from typing import assert_never
 
-from ..form import (
+from ..form import Choice, TrackingForm
+from ..formlayout import (
     BORDER,
     BOX,
     BOX_GAP,
@@ -30,8 +31,6 @@ from ..form import (
     TITLE_SPACE,
     WIDTH,
     Cell,
-    Choice,
-    TrackingForm,
     form_layout,
 )
 from .html import footer_css, head_meta, stylesheet
