@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -12,6 +13,7 @@ import pytest
 from docx import Document as open_docx
 from helpers import deep_merge, docx_part, docx_text, pdf_pages, run
 from pypdf import PdfReader
+from pypdf.generic import Destination
 
 CATEGORIES = ["obscene material", "threats of violence", "spam or advertising"]
 ACCOUNTS = ["Facebook: City of Lakeshore", "Instagram: @lakeshore"]
@@ -239,6 +241,11 @@ def test_packet_joins_the_parts_with_bookmarks(city: Callable[..., Path]) -> Non
         elif i >= starts[1]:
             assert "Agenda item 6.e. | Attachment A" in text
     assert reader.get_fields()  # the form stays fillable inside the packet
+    for i, text in enumerate(pages):  # numbered through, beside each part's own number
+        assert re.findall(r"Packet page \d+ of \d+", text) == [
+            f"Packet page {i + 1} of {len(pages)}"], text
+    part_pages = [f"Page {n} of {size}" for size in sizes for n in range(1, size + 1)]
+    assert [re.search(r"(?<!Packet )Page \d+ of \d+", t)[0] for t in pages] == part_pages
 
 
 def test_the_three_documents_agree(city: Callable[..., Path]) -> None:
@@ -304,6 +311,8 @@ def test_render_packet_keeps_the_label_off_the_parts_own_files(
     folder = city("render", long_item, "--packet")
     for name in ("mini-policy.pdf", "tracking-form.pdf"):
         assert not any("Attachment" in p for p in pdf_pages(folder / name)), name
+    for name in ("executive-summary.pdf", "mini-policy.pdf", "tracking-form.pdf"):
+        assert not any("Packet page" in p for p in pdf_pages(folder / name)), name
     assert all("Agenda item 14.B.3" in p for p in pdf_pages(folder / "executive-summary.pdf"))
     footers = [p for p in pdf_pages(folder / "council-packet.pdf") if "| Attachment" in p]
     assert len(footers) == len(pdf_pages(folder / "mini-policy.pdf")) + 1
@@ -327,3 +336,44 @@ def test_footer_label_is_quoted_for_css() -> None:
     assert "</style>" not in css and '6"e' not in css
     assert css == '@page { @bottom-left { content: "Item 6\\22 e\\5c  \\3c /style\\3e "; } }\n'
     assert footer_css("") == ""
+
+
+Outline = list[tuple[str, "Outline"]]
+
+
+def outline_tree(items: list[Destination | list[object]]) -> Outline:
+    """pypdf's outline as (title, children) pairs."""
+    tree: Outline = []
+    for item in items:
+        if isinstance(item, list):
+            tree[-1] = (tree[-1][0], outline_tree(item))
+        else:
+            tree.append((str(item.title), []))
+    return tree
+
+
+def test_lakeview_packet_bookmarks_nest_each_heading_once(tmp_path: Path) -> None:
+    result = run(["render", "city_profiles/lakeview-mn.yaml", "--packet", "--format", "pdf",
+                  "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    folder = tmp_path / "lakeview-mn"
+    packet = outline_tree(PdfReader(folder / "council-packet.pdf").outline)
+    assert [title for title, _ in packet] == [
+        "Council Executive Summary", "Attachment A: Social Media Policy",
+        "Attachment B: Removed Comment Tracking Form"]
+    # Each part's own file has its title on top and its headings under it; in the packet
+    # the part's bookmark takes the title's place, and the headings sit under it once.
+    own = [outline_tree(PdfReader(folder / name).outline) for name in
+           ("executive-summary.pdf", "social-media-policy.pdf", "tracking-form.pdf")]
+    assert [[title for title, _ in tree] for tree in own] == [
+        ["Council Executive Summary"], ["Social Media Policy"],
+        ["Removed Comment Tracking Form"]]
+    assert [children for _, children in packet] == [tree[0][1] for tree in own]
+    summary, policy, form = (children for _, children in packet)
+    assert summary[0] == ("Recommended Action", [])
+    assert policy[0] == ("Purpose", []) and len(policy) > 20
+    assert form == []
+    for title, children in policy:  # sections, some with subsections, and no deeper
+        assert title != "Social Media Policy"
+        assert all(grandchildren == [] for _, grandchildren in children), title
+    assert any(children for _, children in policy)

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pypdf import PdfReader
 
 from smpgen.writers import _weasyprint
@@ -119,6 +120,25 @@ def test_without_margin_box_drops_one_margin_box() -> None:
         f"boxes by at_keyword; {ADAPTER}'s without_margin_box needs updating")
     assert "Right label" in after and "Body text" in after
     assert "Left label" in pdf_text(document)  # the page itself is left as it was
+
+
+def test_with_margin_box_moves_a_margin_box_onto_another_page() -> None:
+    css = ("@page { size: 400px 300px; margin: 20px 30px 40px 50px; "
+           '@bottom-left { content: "Own label" } @bottom-right { content: "Own right" } }')
+    page = lay_out(page_html("<p>Body text</p>", css)).document.pages[0]
+    assert _weasyprint.page_margins(page) == (20, 30, 40, 50), (
+        f"WeasyPrint {VERSION}: Page._page_box no longer has margin_top (right, bottom, "
+        f"left) in CSS pixels; {ADAPTER}'s page_margins needs updating")
+    source = lay_out(page_html("<p>Other text</p>", css.replace("Own right", "Moved")))
+    document = source.document.copy([_weasyprint.with_margin_box(
+        page, source.document.pages[0], "@bottom-right")])
+    text = pdf_text(document)
+    assert "Moved" in text and "Own right" not in text, (
+        f"WeasyPrint {VERSION}: a margin box put among Page._page_box's children is no "
+        f"longer drawn; {ADAPTER}'s with_margin_box needs updating: {text!r}")
+    assert "Body text" in text and "Own label" in text and "Other text" not in text
+    with pytest.raises(ValueError, match="@top-center"):
+        _weasyprint.with_margin_box(page, page, "@top-center")
 
 
 def test_mend_form_fields() -> None:

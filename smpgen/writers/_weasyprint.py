@@ -163,6 +163,33 @@ def without_margin_box(page: Any, at_keyword: str) -> Any:
     return new
 
 
+def page_margins(page: Any) -> tuple[float, float, float, float]:
+    """The top, right, bottom and left margins of a laid-out page, in CSS pixels.
+
+    Private: ``Page._page_box`` and its ``margin_top`` (and right, bottom, left)."""
+    box = _private(page, "_page_box")
+    top, right, bottom, left = (float(_private(box, f"margin_{side}"))
+                                for side in ("top", "right", "bottom", "left"))
+    return top, right, bottom, left
+
+
+def with_margin_box(page: Any, source: Any, at_keyword: str) -> Any:
+    """A copy of ``page`` with ``source``'s page-margin box ``at_keyword`` (in place of
+    its own, if it has one): ``source`` is a page of the same size and margins, laid out
+    with the same font configuration, so the box sits where it would on ``page``.
+
+    Private: as :func:`without_margin_box`."""
+    box = _private(page, "_page_box")
+    added = [child for child in _private(source, "_page_box").children
+             if getattr(child, "at_keyword", None) == at_keyword]
+    if not added:
+        raise ValueError(f"the source page has no {at_keyword} box")
+    kept = [child for child in box.children if getattr(child, "at_keyword", None) != at_keyword]
+    new = copy.copy(page)
+    new._page_box = box.copy_with_children(kept + added)
+    return new
+
+
 def mend_form_fields(pdf: Any) -> None:
     """Mend WeasyPrint's form dictionaries in ``pdf`` (a ``pydyf.PDF``, as a ``finisher``
     receives it) before it is written.

@@ -28,7 +28,7 @@ from ..form import TrackingForm
 from ..tree import Document
 from . import _weasyprint
 from .form_html import write_form_html
-from .html import HTMLWriter
+from .html import HTMLWriter, stylesheet
 
 PDF_VARIANT = "pdf/ua-1"
 """Tagged PDF for screen readers: the council packet is published."""
@@ -252,16 +252,17 @@ def write_form_pdf(form: TrackingForm) -> bytes:
 
 def write_packet(parts: list[tuple[str, LaidOut]], *, title: str) -> bytes:
     """One tagged PDF of every part's pages in order, as they were laid out (each keeps its
-    own page numbers and footer). Each part gets a bookmark titled as given, with its own
-    headings' bookmarks under it, and its link targets are kept to itself."""
+    own page numbers and footer), every page also numbered in the packet ("Packet page 5
+    of 19", bottom right). Each part gets a bookmark titled as given, with its own
+    headings' bookmarks under it (its title's own bookmark left out: the part's stands
+    for it), and its link targets are kept to itself."""
     _weasyprint.import_weasyprint()
     from weasyprint import Document as WeasyDocument
 
     pages: list[Any] = []
     for index, (bookmark, laid) in enumerate(parts):
-        for number, page in enumerate(laid.document.pages):
-            pages.append(_packet_page(page, f"part{index + 1}-",
-                                      bookmark if number == 0 else None))
+        pages.extend(_packet_pages(laid.document.pages, f"part{index + 1}-", bookmark))
+    pages = _numbered(pages)
     first = parts[0][1].document
     metadata = copy.copy(first.metadata)
     metadata.title = title
@@ -272,19 +273,58 @@ def write_packet(parts: list[tuple[str, LaidOut]], *, title: str) -> bytes:
                   outlines=True)
 
 
-def _packet_page(page: Any, prefix: str, bookmark: str | None) -> Any:
-    """``page`` with its bookmarks one level down (under ``bookmark`` when given, which
-    starts the part) and its anchors and internal links prefixed, so that two parts' equal
-    ids cannot point into each other."""
-    new = copy.copy(page)
-    new.bookmarks = [(level + 1, label, target, state)
-                     for level, label, target, state in page.bookmarks]
-    if bookmark is not None:
-        new.bookmarks.insert(0, (1, bookmark, (0, 0), "open"))
-    new.anchors = {prefix + name: point for name, point in page.anchors.items()}
-    new.links = [(kind, prefix + target if kind == "internal" else target, rect, box)
-                 for kind, target, rect, box in page.links]
-    return new
+def _packet_page_label(number: int, total: int) -> str:
+    """The packet's own page number on each of its pages."""
+    return f"Packet page {number} of {total}"
+
+
+def _numbered(pages: list[Any]) -> list[Any]:
+    """``pages`` with their packet page numbers at the bottom right: laid out as pages of
+    the same sizes and margins holding nothing else, and each one's margin box moved onto
+    its page. The parts' own layouts (and so their own files) are left as they were."""
+    shapes = [(page.width, page.height, *_weasyprint.page_margins(page)) for page in pages]
+    names = {shape: f"packet{i}" for i, shape in enumerate(dict.fromkeys(shapes))}
+    rules = "".join(f"@page {name} {{ size: {w}px {h}px; margin: {t}px {r}px {b}px {left}px; }}\n"
+                    f".{name} {{ page: {name}; }}\n"
+                    for (w, h, t, r, b, left), name in names.items())
+    body = "".join(f'<div class="packet-page {names[shape]}">'
+                   f"{_packet_page_label(number, len(pages))}</div>\n"
+                   for number, shape in enumerate(shapes, 1))
+    stamps = lay_out(f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+                     f"<title>Packet page numbers</title><style>\n{font_css()}"
+                     f"{stylesheet('packet.css')}{rules}</style></head>\n<body>\n{body}"
+                     "</body></html>\n").document.pages
+    if len(stamps) != len(pages):
+        raise AssertionError(f"{len(stamps)} packet page numbers for {len(pages)} pages")
+    return [_weasyprint.with_margin_box(page, stamp, "@bottom-right")
+            for page, stamp in zip(pages, stamps, strict=True)]
+
+
+def _packet_pages(pages: list[Any], prefix: str, bookmark: str) -> list[Any]:
+    """A part's pages for the packet: its anchors and internal links prefixed, so that two
+    parts' equal ids cannot point into each other, and its bookmarks under ``bookmark``
+    (level 1, at the top of its first page). The part's title, when it is the one
+    bookmark at the part's top level and comes first, is left out, as ``bookmark``
+    names it; the headings below keep their nesting, one level under ``bookmark``."""
+    marks = [mark for page in pages for mark in page.bookmarks]
+    levels = [level for level, *_ in marks]
+    title = (marks[0] if marks and levels.count(min(levels)) == 1 and levels[0] == min(levels)
+             else None)
+    rest = [mark[0] for mark in marks if mark is not title]
+    shift = 2 - min(rest) if rest else 0
+    out = []
+    for number, page in enumerate(pages):
+        new = copy.copy(page)
+        new.bookmarks = [(level + shift, label, target, state)
+                         for mark in page.bookmarks if mark is not title
+                         for level, label, target, state in [mark]]
+        if number == 0:
+            new.bookmarks.insert(0, (1, bookmark, (0, 0), "open"))
+        new.anchors = {prefix + name: point for name, point in page.anchors.items()}
+        new.links = [(kind, prefix + target if kind == "internal" else target, rect, box)
+                     for kind, target, rect, box in page.links]
+        out.append(new)
+    return out
 
 
 def _without_footer_label(document: Any) -> Any:
