@@ -5,20 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .characters import hidden
+
 
 def printable(text: str) -> str:
     """``text`` safe to print on a terminal: control, format (such as bidirectional
     overrides), separator, private-use and unassigned characters are shown as escapes
     (``\\u202e``), so a hostile file name or value cannot reorder or hide what a message
     says. Line breaks are kept."""
-    return "".join(ch if ch == "\n" or not _hidden(ch) else _escape(ch) for ch in text)
-
-
-def _hidden(ch: str) -> bool:
-    import unicodedata
-
-    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") and ch != "\t" \
-        and ch not in "\u200c\u200d"  # joiners that Persian, Indic scripts and emoji need
+    return "".join(_escape(ch) if hidden(ch) else ch for ch in text)
 
 
 def _escape(ch: str) -> str:

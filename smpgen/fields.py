@@ -23,8 +23,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from .characters import character_problem
 from .records import records_laws, suggest_state
-from .sourcefile import character_problem
 from .variables import TYPES, Variable
 
 MAX_LINE = 300

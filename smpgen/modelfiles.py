@@ -13,8 +13,8 @@ import os
 import stat
 from pathlib import Path, PurePosixPath
 
+from .characters import character_problem
 from .errors import ModelError, ModelFileError, ModelFileMissing
-from .sourcefile import character_problem
 
 MAX_FILE_BYTES = 1_000_000
 """The most a model file (model.yaml, a section, a note, an included part) may hold; the

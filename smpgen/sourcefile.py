@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import stat
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .characters import character_problem
 from .errors import Problem, ProfileError
 
 Loc = tuple[str | int, ...]
@@ -23,10 +23,6 @@ and PyYAML's composer recurses once per level (deep nesting would exhaust the st
 MAX_CHARACTER_PROBLEMS = 10
 """Lines reported for characters YAML cannot read; a binary file would give thousands."""
 
-_JOINERS = frozenset("\u200c\u200d")
-"""Zero-width non-joiner and joiner: invisible, but part of the spelling in Persian and
-Indic scripts and of emoji sequences, so they are allowed where other formatting
-characters are not."""
 
 
 @dataclass(slots=True)
@@ -57,38 +53,6 @@ def nearest_line(lines: dict[Loc, int], loc: Loc) -> int:
             return lines[loc]
         loc = loc[:-1]
     return 1
-
-
-def character_problem(ch: str, *, multiline: bool = True) -> str | None:
-    """Why ``ch`` may not stand in a value, or None if it may.
-
-    Refused: control characters (tab and line break only in multi-line values), lone
-    surrogates and noncharacters (not characters at all, and invalid in XML), line and
-    paragraph separators (not every program breaks the line there), and invisible
-    formatting characters such as the bidirectional overrides and isolates, which can
-    make text display in another order than it is stored.
-    """
-    code = ord(ch)
-    category = unicodedata.category(ch)
-    if category == "Cc":
-        if multiline and ch in "\n\t":
-            return None
-        return f"contains the control character U+{code:04X}; remove it"
-    if category == "Cs" or _noncharacter(code):
-        return f"contains U+{code:04X}, which is not a character; remove it"
-    if category in ("Zl", "Zp"):
-        return (f"contains U+{code:04X} {unicodedata.name(ch)}, which not every program "
-                "shows as a line break; " + ("start a new line instead" if multiline
-                                             else "remove it"))
-    if category == "Cf" and ch not in _JOINERS:
-        name = unicodedata.name(ch, "FORMAT CHARACTER")
-        return (f"contains the invisible formatting character U+{code:04X} {name}; remove it "
-                "(retype the value if your editor does not show it)")
-    return None
-
-
-def _noncharacter(code: int) -> bool:
-    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
 
 
 class _TooDeep(yaml.YAMLError):
