@@ -129,6 +129,24 @@ class Numbered:
     """Printed before the heading, e.g. ``5.2`` (empty when unnumbered)."""
     ref: str
     """E.g. ``Section 5.2``, or the quoted title when unnumbered."""
+    core: str
+    """What a reference prints as a field: the number ``5.2``, or the title."""
+
+
+def ref_words(sch: Scheme, xref: XRef) -> tuple[str, str]:
+    """The words a writer prints before and after a reference's number or title, so that
+    references printed together read "Sections 4 and 7" or 'the "A" and "B" sections'."""
+    if sch.numbered:
+        return ("Sections " if xref.plural else "Section ") if xref.first else "", ""
+    before = "the \u201c" if xref.first else "\u201c"
+    after = "\u201d" + ((" sections" if xref.plural else " section") if xref.last else "")
+    return before, after
+
+
+def ref_text(sch: Scheme, numbered: Numbered, xref: XRef) -> str:
+    """A reference as plain text."""
+    before, after = ref_words(sch, xref)
+    return before + numbered.core + after
 
 
 def number_sections(doc: Document, sch: Scheme) -> dict[str, Numbered]:
@@ -140,9 +158,11 @@ def number_sections(doc: Document, sch: Scheme) -> dict[str, Numbered]:
             counters = [*parents, i]
             if sch.numbered:
                 text = label(sch.headings, counters)
-                out[section.id] = Numbered(text, "Section " + _ref_number(sch, counters))
+                number = _ref_number(sch, counters)
+                out[section.id] = Numbered(text, "Section " + number, number)
             else:
-                out[section.id] = Numbered("", f"the \u201c{plain(section.title)}\u201d section")
+                title = plain(section.title)
+                out[section.id] = Numbered("", f"the \u201c{title}\u201d section", title)
             visit(subsections(section.blocks), counters)
 
     visit(doc.sections, [])

@@ -26,6 +26,7 @@ import jinja2
 
 from .budget import LimitReached, render_budget, spend
 from .errors import ModelError
+from .grammar import is_plural_title
 from .modelfiles import model_file, read_model_bytes
 from .models import Model
 from .sandbox import ModelEnvironment, ModelLoader
@@ -128,20 +129,49 @@ def series(items: Any, conjunction: Any = "and") -> _Slotted:
         raise jinja2.TemplateRuntimeError(f"series needs a list, got {items!r}")
     if not isinstance(conjunction, str):
         raise jinja2.TemplateRuntimeError(f"series takes a word such as 'or', got {conjunction!r}")
+    items = list(items)
+    if len(items) > 1 and all(isinstance(i, XRef) for i in items):
+        return _Slotted(_finalize(_refs([i.target for i in items], conjunction)))
     parts = [_finalize(item) for item in items]
     if len(parts) <= 2:
         return _Slotted(f" {conjunction} ".join(parts))
     return _Slotted(", ".join(parts[:-1]) + f" {conjunction} " + parts[-1])
 
 
-def ref(target: Any) -> XRef:
+def ref(*targets: Any) -> XRef | Composite:
     """``ref("section-id")`` or ``ref("section-id.sub-id")``: a cross-reference, printed
-    in the city's numbering scheme."""
-    if not isinstance(target, str) or not target:
+    in the city's numbering scheme. ``ref("a", "b")`` prints "Sections 4 and 7" (and a
+    list of references given to ``series`` reads the same way)."""
+    for target in targets:
+        if not isinstance(target, str) or not target:
+            raise jinja2.TemplateRuntimeError(
+                "ref() takes section ids, such as 'comment-removal' or "
+                f"'comment-removal.appeals', got {target!r}")
+    if not targets:
+        raise jinja2.TemplateRuntimeError("ref() needs at least one section id")
+    if len(targets) == 1:
+        return XRef(targets[0])
+    return _refs(list(targets), "and")
+
+
+def agree(title: Any, singular: Any, plural: Any) -> str:
+    """``agree(officials.authorizer, "designates", "designate")``: the verb form that
+    agrees with a title ("the Department Directors designate"). A title still blank in
+    the league's edition reads as one person."""
+    if not isinstance(singular, str) or not isinstance(plural, str):
         raise jinja2.TemplateRuntimeError(
-            "ref() takes a section id, such as 'comment-removal' or 'comment-removal.appeals', "
-            f"got {target!r}")
-    return XRef(target)
+            f"agree() takes a title and two verb forms, got {singular!r} and {plural!r}")
+    return plural if isinstance(title, str) and is_plural_title(title) else singular
+
+
+def _refs(targets: list[str], conjunction: str) -> Composite:
+    """Several references printed as one: "Sections 4, 7 and 9"."""
+    parts: list[Any] = []
+    for i, target in enumerate(targets):
+        if i:
+            parts.append(f" {conjunction} " if i == len(targets) - 1 else ", ")
+        parts.append(XRef(target, first=i == 0, last=i == len(targets) - 1, plural=True))
+    return Composite(parts)
 
 
 # Rendering a model's files ---------------------------------------------------------------
@@ -200,6 +230,7 @@ class TextRenderer:
         )
         self.env.filters["series"] = budgeted(series)
         self.env.globals["ref"] = ref
+        self.env.globals["agree"] = agree
 
     def render(self, source: str, context: dict[str, Any]) -> RenderedText:
         """Render the file ``source`` (relative to the model folder).

@@ -61,6 +61,12 @@ class XRef:
 
     target: str
     """The section id."""
+    first: bool = True
+    """Prints the leading words ("Section", or "the" before a quoted title)."""
+    last: bool = True
+    """Prints the trailing word after a quoted title ("section")."""
+    plural: bool = False
+    """One of several references printed together: "Sections 4 and 7"."""
 
 
 Inline = Text | Strong | Emphasis | Link | Blank | XRef

@@ -17,7 +17,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Inches, Pt, RGBColor
 
-from ..numbering import Numbered, Scheme, number_sections, scheme
+from ..numbering import Numbered, Scheme, number_sections, ref_words, scheme
 from ..tree import (
     BLANK_LINE,
     Blank,
@@ -353,16 +353,14 @@ class DocxWriter:
                     p._p.remove(r)
                 p._p.append(_ooxml.content_control(node.name, node.name, runs))
             case XRef():
-                numbered = self.numbers[node.target]
-                if self.scheme.numbered:
-                    p.add_run("Section ")
-                    p._p.append(_ooxml.field(f"REF {self.bookmarks[node.target]} \\w \\h",
-                                             numbered.ref.removeprefix("Section ")))
-                else:
-                    title = numbered.ref.removeprefix("the \u201c").removesuffix("\u201d section")
-                    p.add_run("the \u201c")
-                    p._p.append(_ooxml.field(f"REF {self.bookmarks[node.target]} \\h", title))
-                    p.add_run("\u201d section")
+                before, after = ref_words(self.scheme, node)
+                switches = "\\w \\h" if self.scheme.numbered else "\\h"
+                if before:
+                    p.add_run(before)
+                p._p.append(_ooxml.field(f"REF {self.bookmarks[node.target]} {switches}",
+                                         self.numbers[node.target].core))
+                if after:
+                    p.add_run(after)
             case _:
                 raise UnknownNode(NAME, node)
 

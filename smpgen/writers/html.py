@@ -6,7 +6,14 @@ import datetime as dt
 from html import escape
 from importlib import resources
 
-from ..numbering import Numbered, Scheme, list_depth_markers, number_sections, scheme
+from ..numbering import (
+    Numbered,
+    Scheme,
+    list_depth_markers,
+    number_sections,
+    ref_text,
+    scheme,
+)
 from ..tree import (
     Blank,
     Block,
@@ -180,7 +187,7 @@ class HTMLWriter:
                         f'<span class="line">________</span>{suggestion}</span>')
             case XRef():
                 return f'<a class="xref" href="#{escape(node.target)}">' \
-                       f"{escape(self.numbers[node.target].ref)}</a>"
+                       f"{escape(ref_text(self.scheme, self.numbers[node.target], node))}</a>"
         raise UnknownNode(NAME, node)
 
 
