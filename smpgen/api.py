@@ -103,7 +103,7 @@ def render(
         from .profile import load_profile
 
         loaded = load_profile(path, draft=options.draft, templates=options.templates)
-        warnings = list(loaded.warnings)
+        warnings = _warnings(loaded)
         if options.edition == "council":
             warnings += _council_warnings(loaded)
         return _produce(options, folder, job, loaded, warnings,
@@ -155,7 +155,7 @@ def packet(
     folder = options.out_dir / output_name(path)
     loaded = load_profile(path, draft=options.draft, templates=options.templates)
     return _produce(options, folder, "packet" + (" draft" if draft else ""), loaded,
-                    [*loaded.warnings, *_council_warnings(loaded)],
+                    [*_warnings(loaded), *_council_warnings(loaded)],
                     lambda: bundle.packet_files(loaded))
 
 
@@ -213,9 +213,11 @@ def render_model(
         return RenderResult(out.write(files, force=options.force), [])
 
 
-def validate(profiles: Iterable[str | Path], *, draft: bool = False,
+def validate(profiles: Iterable[str | Path], *, draft: bool = False, strict: bool = False,
              templates: str | Path | None = DEFAULT_OPTIONS.templates) -> list[ValidationReport]:
-    """Validate each profile; never raises for a bad profile, reports it instead."""
+    """Validate each profile; never raises for a bad profile, reports it instead. The
+    warnings include the lint of the city's choices (:func:`smpgen.lint.lint`); with
+    ``strict`` every warning is a problem instead."""
     from .profile import load_profile
 
     reports = []
@@ -226,7 +228,9 @@ def validate(profiles: Iterable[str | Path], *, draft: bool = False,
         except ProfileError as e:
             reports.append(ValidationReport(Path(path), e.problems, []))
         else:
-            reports.append(ValidationReport(Path(path), [], list(loaded.warnings)))
+            warnings = _warnings(loaded)
+            reports.append(ValidationReport(Path(path), warnings, []) if strict
+                           else ValidationReport(Path(path), [], warnings))
     return reports
 
 
@@ -339,12 +343,17 @@ def _produce(options: RenderOptions, folder: Path, job: str, profile: Profile,
     return RenderResult(paths, warnings)
 
 
-def _council_warnings(profile: Profile) -> list[Problem]:
-    from .summary import missing_council_fields
+def _warnings(profile: Profile) -> list[Problem]:
+    from .lint import all_warnings
 
-    return [Problem(profile.path, profile.line_of(loc), ".".join(map(str, loc)),
-                    "not given; the executive summary shows a blank")
-            for loc in missing_council_fields(profile)]
+    return all_warnings(profile)
+
+
+def _council_warnings(profile: Profile) -> list[Problem]:
+    from .summary import council_problems
+
+    return [Problem(profile.path, profile.line_of(loc), ".".join(map(str, loc)), message)
+            for loc, message in council_problems(profile)]
 
 
 def _options(formats: Iterable[str], out_dir: str | Path, draft: bool, edition: Edition,

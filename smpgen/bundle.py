@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import partial
 
-from .document import policy_document
+from .document import policy_document, policy_status, with_status
 from .form import TrackingForm
 from .options import Edition
 from .parallel import NO_WORKERS, Workers
@@ -56,9 +56,13 @@ def city_files(profile: Profile, edition: Edition, formats: tuple[Format, ...], 
     if packet:
         labels = [packet_label(profile, i) for i in range(2)]
         title = f"{plain(policy.info.jurisdiction)} \u2014 {summary.info.title}: {policy.info.title}"
+        # The packet goes to the meeting that acts on the policy: there it is proposed,
+        # whatever the policy's own files say.
+        proposed = policy if policy_status(profile) == "proposed" else \
+            with_status(policy, profile, "proposed")
         parts = [PacketPart(f"{SUMMARY_STEM}.pdf", summary.info.title, summary),
-                 PacketPart(f"{stem}.pdf", f"{attachment_name(0)}: {policy.info.title}", policy,
-                            labels[0])]
+                 PacketPart(f"{stem}.pdf", f"{attachment_name(0)}: {policy.info.title}", proposed,
+                            labels[0], own=None if proposed is policy else policy)]
         if form is not None:
             parts.append(PacketPart(f"{FORM_STEM}.pdf", f"{attachment_name(1)}: {form.title}",
                                     form, labels[1]))
@@ -97,10 +101,12 @@ def _in_order(parts: list[dict[str, bytes]], stems: list[str]) -> dict[str, byte
 
 
 def attachments(profile: Profile, policy: Document) -> list[str]:
-    """What the packet attaches behind the summary, lettered as the packet letters them."""
-    names = [policy.info.title + (" (draft)" if policy.info.draft else "")]
+    """The item's attachments, lettered: those the packet carries behind the summary (as
+    its bookmarks name them), then the council's own (``council.attachments``)."""
+    names = [policy.info.title]
     if profile.model.tracking_form:
         names.append("Removed Comment Tracking Form")
+    names += profile.values["council"]["attachments"]
     return [f"{attachment_name(i)}: {name}" for i, name in enumerate(names)]
 
 

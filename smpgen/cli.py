@@ -98,13 +98,19 @@ def init(obj: dict[str, Any], path: Path, name: str, state: str, model_id: str,
 @click.argument("profiles", nargs=-1, required=True,
                 type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--draft", is_flag=True, help="Allow required values to be missing.")
+@click.option("--strict", is_flag=True,
+              help="Treat every warning (a risky choice, a citation to confirm) as a problem.")
 @click.pass_obj
-def validate(obj: dict[str, Any], profiles: tuple[Path, ...], draft: bool) -> None:
-    """Check profiles; print OK or every problem as FILE:LINE: FIELD: MESSAGE."""
+def validate(obj: dict[str, Any], profiles: tuple[Path, ...], draft: bool, strict: bool) -> None:
+    """Check profiles; print OK or every problem as FILE:LINE: FIELD: MESSAGE, and each
+    risky choice (a removal category a court may strike, a blocking rule without a
+    standard, a retention shorter than the claims period, an official checking its own
+    work) as a warning."""
     from .api import validate as validate_profiles
 
     failed = 0
-    for report in validate_profiles(profiles, draft=draft, templates=obj["templates"]):
+    for report in validate_profiles(profiles, draft=draft, strict=strict,
+                                    templates=obj["templates"]):
         if report.ok:
             click.echo(printable(f"OK {report.path}"))
         else:

@@ -32,10 +32,14 @@ def model_context(model: Model) -> dict[str, Any]:
 
 
 def _defaults_or_blanks(variables: tuple[Variable, ...], into: dict[str, Any]) -> None:
+    """The league edition's values: each default, except where the declaration asks for
+    a blank (``model_blank``) so every city decides the value for itself."""
     for var in variables:
         if var.is_group:
             into[var.key] = {}
             _defaults_or_blanks(var.fields, into[var.key])
+        elif var.model_blank:
+            into[var.key] = blank_for(var)
         elif var.default is not None:
             into[var.key] = var.default
         elif var.type == "choice":
@@ -73,16 +77,35 @@ def _derive(values: dict[str, Any], model: Model, law: RecordsLaw | None) -> dic
     city = values["city"]
     city["full_name"] = Composite([city["kind"], " of ", city["name"]])
     values["document"]["title"] = values["document"]["title"] or model.title
-    if law is None:
-        values["records_law"] = {
-            "name": Blank("records_law.name", "the state's public records law"),
-            "citation": Blank("records_law.citation", "its citation"),
-            "state": Blank("city.state", "state"),
-        }
-    else:
-        values["records_law"] = {"name": law.name, "citation": law.citation,
-                                 "state": law.state_name}
+    values["records_law"] = _state_terms(law)
     return values
+
+
+_STATE_TERMS = {
+    "name": "the state's public records law",
+    "citation": "its citation",
+    "withheld": "the state's term for what its records law keeps from the public, e.g. "
+                "records exempt from public disclosure",
+    "retention_law": "the state's records retention law and its citation",
+    "schedule": "the retention schedule the state issues for cities, if any",
+    "claims_period": "the state's limitation period for civil-rights claims, e.g. three "
+                     "years",
+    "claims_citation": "the citation of that period",
+    "open_meetings": "the state's open meetings law and its citation",
+}
+"""The state's terms a model may print (``records_law.*``), with the suggestion shown
+after each blank where the state is not known: the league's edition, or a draft."""
+
+
+def _state_terms(law: RecordsLaw | None) -> dict[str, Any]:
+    if law is None:
+        terms: dict[str, Any] = {key: Blank(f"records_law.{key}", suggestion)
+                                 for key, suggestion in _STATE_TERMS.items()}
+        terms["state"] = Blank("city.state", "state")
+        return terms
+    terms = {key: getattr(law, key) for key in _STATE_TERMS}
+    terms["state"] = law.state_name
+    return terms
 
 
 def inlines_of(value: Any) -> list[Inline]:

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from .budget import render_budget
 from .context import inlines_of, lookup, model_context, profile_context
-from .errors import ModelError
+from .errors import ModelError, Problem, ProfileError
+from .lint import all_warnings, section_of
+from .modelmanifest import SectionSpec
 from .models import Model
 from .numbering import Scheme, number_sections, references, scheme
 from .parse import parse_blocks, parse_section
 from .profile import Profile, model_provenance
 from .text import TextRenderer
-from .tree import Block, Document, DocumentInfo, Inline, Section, Text, long_date, plain
+from .tree import (
+    Blank,
+    Block,
+    Document,
+    DocumentInfo,
+    Inline,
+    Note,
+    Paragraph,
+    Section,
+    Strong,
+    Text,
+    long_date,
+    plain,
+)
 
 
 @lru_cache(maxsize=16)
@@ -23,31 +40,40 @@ def model_renderer(model: Model) -> TextRenderer:
     return TextRenderer(model)
 
 
-def policy_document(profile: Profile, edition: str = "council") -> Document:
-    """The policy for a city; ``edition`` is ``council`` or ``annotated``."""
+Status = Literal["draft", "proposed", "adopted"]
+"""Where a policy stands in its life: the city attorney's draft (marked DRAFT), the copy
+proposed to the council meeting that acts on it, or the adopted policy."""
+
+
+def policy_status(profile: Profile) -> Status:
+    """The status ``document.status`` gives; left out, ``adopted`` once the adoption is
+    recorded and ``draft`` until then."""
+    chosen: Status | None = profile.values["document"]["status"]
+    if chosen is None:
+        return "adopted" if profile.adopted else "draft"
+    if chosen == "adopted" and not profile.adopted:
+        loc = ("document", "status")
+        raise ProfileError([Problem(profile.path, profile.line_of(loc), "document.status",
+                                    "is adopted, but the adoption is not recorded; fill in "
+                                    "document.adoption (resolution, adopted and effective), "
+                                    "or leave status out")])
+    return chosen
+
+
+def policy_document(profile: Profile, edition: str = "council",
+                    status: Status | None = None) -> Document:
+    """The policy for a city; ``edition`` is ``council`` or ``annotated``; ``status``
+    overrides :func:`policy_status`."""
+    status = status or policy_status(profile)
     context = profile_context(profile)
-    values = profile.values
-    doc_values = values["document"]
-    adoption = doc_values["adoption"]
-    table: list[tuple[str, list[list[Inline]]]] = []
-    if profile.adopted:
-        status: list[Inline] = [Text(f"Adopted {long_date(adoption['adopted'])}")]
-        table = [("Resolution", [[Text(str(adoption["resolution"]))]]),
-                 ("Adopted", [[Text(long_date(adoption["adopted"]))]]),
-                 ("Effective", [[Text(long_date(adoption["effective"]))]])]
-    else:
-        status = [Text("Draft for review by the city attorney before adoption")]
-    meta: list[tuple[str, list[Inline]]] = []
-    if doc_values["policy_number"]:
-        meta.append(("Policy number", [Text(doc_values["policy_number"])]))
-    meta += [("Version", [Text(doc_values["version"])]), ("Status", status)]
+    doc_values = profile.values["document"]
     info = DocumentInfo(
         jurisdiction=inlines_of(context["city"]["full_name"]),
         title=context["document"]["title"],
-        meta=meta,
-        table=table,
-        table_caption="Adoption" if table else "",
-        draft=not profile.adopted,
+        meta=[],
+        table=[],
+        table_caption="",
+        draft=False,
         numbering=doc_values["numbering"],
         number_prefix=doc_values["policy_number"],
         language=doc_values["language"],
@@ -55,10 +81,47 @@ def policy_document(profile: Profile, edition: str = "council") -> Document:
         date=profile.date,
         provenance=profile.provenance,
     )
+    _set_status(info, profile, status)
     info.subject = f"{info.title} of the {plain(info.jurisdiction)}"
     context["edition"] = edition
-    return _assemble(profile.model, context, info, keep_notes=edition == "annotated",
-                     front_note=edition == "annotated")
+    context["document"]["status"] = status
+    annotated = edition == "annotated"
+    return _assemble(profile.model, context, info, keep_notes=annotated, front_note=annotated,
+                     warnings=all_warnings(profile) if annotated else ())
+
+
+def with_status(policy: Document, profile: Profile, status: Status) -> Document:
+    """``policy`` as it reads at another point of its life (the council packet carries it
+    as proposed); the sections are shared, not rendered again."""
+    info = replace(policy.info)
+    _set_status(info, profile, status)
+    return Document(info, policy.front, policy.sections)
+
+
+def _set_status(info: DocumentInfo, profile: Profile, status: Status) -> None:
+    """The title block's status line, the adoption block and the DRAFT mark."""
+    doc_values, council = profile.values["document"], profile.values["council"]
+    adoption = doc_values["adoption"]
+    info.table, info.table_caption = [], ""
+    line: list[Inline]
+    if status == "adopted":
+        line = [Text(f"Adopted {long_date(adoption['adopted'])}")]
+        info.table = [("Resolution", [[Text(str(adoption["resolution"]))]]),
+                      ("Adopted", [[Text(long_date(adoption["adopted"]))]]),
+                      ("Effective", [[Text(long_date(adoption["effective"]))]])]
+        info.table_caption = "Adoption"
+    elif status == "proposed":
+        # Before the meeting the policy is not adopted, whatever dates are recorded for it.
+        by = f" by Resolution {adoption['resolution']}" if adoption["resolution"] else ""
+        line = [Text(f"Proposed for adoption{by}, {council['body']} of ")]
+        line += [Text(long_date(council["meeting_date"]))] if council["meeting_date"] else \
+            [Blank("council.meeting_date", "meeting date")]
+    else:
+        line = [Text("Draft for review by the city attorney before adoption")]
+    info.meta = [("Policy number", [Text(doc_values["policy_number"])])] \
+        if doc_values["policy_number"] else []
+    info.meta += [("Version", [Text(doc_values["version"])]), ("Status", line)]
+    info.draft = status == "draft"
 
 
 def model_document(model: Model) -> Document:
@@ -83,9 +146,22 @@ def model_document(model: Model) -> Document:
 
 
 def _assemble(model: Model, context: dict[str, Any], info: DocumentInfo, *,
-              keep_notes: bool, front_note: bool) -> Document:
+              keep_notes: bool, front_note: bool,
+              warnings: Sequence[Problem] = ()) -> Document:
+    """Render and parse the front note and each included section; with ``warnings`` (the
+    annotated edition), print each beside the section it touches and list them all, with
+    the optional sections chosen, for the front note (``annotations`` in its context)."""
     renderer = model_renderer(model)
     numbering = scheme(info.numbering, info.number_prefix)
+    included = [spec for spec in model.sections
+                if not spec.include_if or lookup(context, spec.include_if)]
+    placed = [(_beside(w, included), w) for w in warnings]
+    context["annotations"] = {
+        "warnings": [{"section": _title(model, where), "message": w.message}
+                     for where, w in placed],
+        "optional_sections": [{"title": spec.title, "included": spec in included}
+                              for spec in model.sections if spec.include_if],
+    }
     front: list[Block] = []
     sections: list[Section] = []
     with render_budget():  # the limits hold for the whole document
@@ -93,13 +169,14 @@ def _assemble(model: Model, context: dict[str, Any], info: DocumentInfo, *,
             rendered = renderer.render(model.front_note, context)
             front = parse_blocks(rendered, keep_notes=True,
                                  where=str(model.path / model.front_note))
-        for spec in model.sections:
-            if spec.include_if and not lookup(context, spec.include_if):
-                continue
+        for spec in included:
             rendered = renderer.render(spec.source, context)
             section = parse_section(rendered, spec.id, [Text(spec.title)],
                                     keep_notes=keep_notes, where=str(model.path / spec.source))
             _check_depth(section, numbering, renderer, spec.source)
+            beside = [w.message for where, w in placed if where == spec.id]
+            if beside:
+                _after_last_note(section, warning_note(beside))
             sections.append(section)
     doc = Document(info, front, sections)
     known = number_sections(doc, numbering)
@@ -110,6 +187,38 @@ def _assemble(model: Model, context: dict[str, Any], info: DocumentInfo, *,
                                  f"section {target!r}, which is not in this policy (unknown id, "
                                  "or an optional section that is switched off)")
     return doc
+
+
+def warning_note(messages: list[str]) -> Note:
+    """Lint warnings as the note printed beside the section they touch, one paragraph each."""
+    return Note([Paragraph([Strong([Text("Warning.")]), Text(" " + m[:1].upper() + m[1:])])
+                 for m in messages])
+
+
+def _beside(warning: Problem, included: list[SectionSpec]) -> str | None:
+    """The included section ``warning`` is printed beside, if any."""
+    target = section_of(warning)
+    return target if any(spec.id == target for spec in included) else None
+
+
+def _title(model: Model, section: str | None) -> str | None:
+    return model.section(section).title if section else None
+
+
+def _after_last_note(section: Section, note: Note) -> None:
+    """Put ``note`` right after the section's last drafter's note (in a subsection, if
+    that is where the note is), or at the end of the section."""
+    def last(node: Section) -> tuple[list[Block], int] | None:
+        for i in range(len(node.blocks) - 1, -1, -1):
+            block = node.blocks[i]
+            if isinstance(block, Note):
+                return node.blocks, i + 1
+            if isinstance(block, Section) and (found := last(block)) is not None:
+                return found
+        return None
+
+    where, index = last(section) or (section.blocks, len(section.blocks))
+    where.insert(index, note)
 
 
 def _check_depth(section: Section, numbering: Scheme, renderer: TextRenderer,

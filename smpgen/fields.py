@@ -189,13 +189,25 @@ class TextType(FieldType):
         return _line(value)
 
     def annotation(self, var: Variable) -> Any:
-        return Annotated[StrictStr, AfterValidator(self.check)]
+        limit = var.max_length
+        if limit is None:
+            return Annotated[StrictStr, AfterValidator(self.check)]
+
+        def check(value: str) -> str:  # a declared max_length, below the type's own limit
+            value = self.check(value)
+            if len(value) > limit:
+                raise ValueError(f"is {len(value):,} characters long; at most {limit:,} are "
+                                 "allowed")
+            return value
+
+        return Annotated[StrictStr, AfterValidator(check)]
 
     def expected(self, var: Variable) -> str:
         return "one line of text"
 
     def schema(self, var: Variable) -> dict[str, Any]:
-        return {"type": "string", "minLength": 1}
+        return {"type": "string", "minLength": 1} | (
+            {"maxLength": var.max_length} if var.max_length is not None else {})
 
 
 class ParagraphType(TextType):
@@ -368,7 +380,8 @@ class ListType(FieldType):
     def schema(self, var: Variable) -> dict[str, Any]:
         assert var.item is not None
         out = {"type": "array", "items": value_schema(var.item)}
-        return out | ({"minItems": var.min_items} if var.min_items else {})
+        return out | ({"minItems": var.min_items} if var.min_items else {}) | (
+            {"maxItems": var.max_items} if var.max_items is not None else {})
 
 
 class ObjectType(FieldType):

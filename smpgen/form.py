@@ -86,16 +86,18 @@ class TrackingForm:
     @property
     def instructions(self) -> str:
         """The sentences under the title."""
-        return (f"Complete one form for each comment removed from a {self.kind} social media "
-                f"account and deliver it to the {self.coordinator}. A comment may be removed "
-                "only for a reason listed on this form; if none applies, it may not be "
-                "removed.")
+        return (f"Whoever removes a comment from a {self.kind} social media account, or "
+                "reviews one a keyword filter holds back and does not release it, completes "
+                f"one form for it and delivers it to the {self.coordinator}. A comment may be "
+                "removed only for a reason listed on this form; if none applies, it may not "
+                "be removed. A user may be blocked only under the policy's written standard, "
+                "with an official's written approval.")
 
     @property
     def retention_statement(self) -> str:
         """What the city does with the form."""
-        return (f"The {self.kind} keeps this form as a public record for {self.retention} "
-                f"after the {self.coordinator} receives it.")
+        return (f"The {self.kind} keeps this form, with the captured comment, for "
+                f"{self.retention} after its receipt by the {self.coordinator}.")
 
 
 RowKind = Literal["text", "date", "multiline", "choices"]
@@ -167,9 +169,9 @@ def form_rows(form: TrackingForm) -> tuple[FormRow, ...]:
                               for key, label in ACTIONS.items())),
         row("removed", "Date removed", "date", "half"),
         row("removed_by", "Removed by (name and title)", "text", "half"),
-        row("block_approved_by", "If a user was blocked: approved in writing by (name and "
-            "title)", "text", "half"),
-        row("block_review", "Date the block is to be reviewed", "date", "half"),
+        row("block_approved_by", "If a user was blocked: official who approved it in writing, "
+            "with reasons (name and title)", "text", "half"),
+        row("block_review", "Date by which the block is to be reviewed", "date", "half"),
         row("other_information", "Other pertinent information", "multiline"),
         row("question", "Question the commenter asked about the removal, if any", "multiline"),
         row("answered", "Date of the written answer", "date", "half"),

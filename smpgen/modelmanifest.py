@@ -162,7 +162,8 @@ FORM_KINDS: dict[str, tuple[str, Callable[[Variable], bool]]] = {
 }
 """The variables feeding the tracking form (its ``tracking_form:`` keys), and what each is."""
 FORM_KEYS = tuple(FORM_KINDS)
-SUMMARY_KEYS = ("recommended_action", "background", "recommendation")
+SUMMARY_KEYS = ("recommended_action", "background", "timing", "alternatives", "fiscal_impact",
+                "legal_review", "recommendation")
 
 Report = Callable[[Loc, str], None]
 """Adds a located problem of the manifest."""

@@ -125,8 +125,10 @@ def load_profile(path: Path, *, draft: bool = False,
     warnings = _glyph_warnings(source, values, ())
     if law is not None and not law.verified:
         warnings.append(Problem(path, source.line_of(("city", "state")), "city.state",
-                                f"the citation of the {law.name} ({law.citation}) is not yet "
-                                f"verified ({law.note or 'unverified'}); confirm it before adoption"))
+                                f"the {law.state_name} laws cited ({law.name}, "
+                                f"{law.citation}, and the state's retention, open meetings and "
+                                f"limitation laws) are not all verified ("
+                                f"{law.note or 'unverified'}); confirm them before adoption"))
     return Profile(
         path=path,
         sha256=hashlib.sha256(source.text).hexdigest(),
@@ -282,6 +284,11 @@ def _check_required(variables: tuple[Variable, ...], raw: Any, loc: Loc, source:
             problems.append(Problem(source.path, source.line_of(here), dotted(here),
                                     "needs at least one item" if var.min_items == 1 else
                                     f"needs at least {var.min_items} items"))
+        if isinstance(value, list) and var.max_items is not None and len(value) > var.max_items:
+            # A list of entries too (its items are checked above): the form prints accounts.
+            problems.append(Problem(source.path, source.line_of(here), dotted(here),
+                                    f"has {len(value)} items; at most {var.max_items} are "
+                                    "allowed"))
 
 
 def _fill(variables: tuple[Variable, ...], values: dict[str, Any]) -> None:
@@ -334,6 +341,9 @@ def _cross_checks(source: SourceFile, variables: tuple[Variable, ...],
     if value("document", "numbering") == "policy-number" and \
             not given(("document", "policy_number")):
         problem(("document", "numbering"), "policy-number numbering needs document.policy_number")
+    if value("document", "status") == "adopted" and not adoption:
+        problem(("document", "status"), "is adopted, but the adoption is not recorded; fill in "
+                "document.adoption (resolution, adopted and effective), or leave status out")
 
 
 def raw_value(source: SourceFile, loc: Loc) -> Any:

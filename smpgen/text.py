@@ -145,7 +145,7 @@ def ref(*targets: Any) -> XRef | Composite:
     for target in targets:
         if not isinstance(target, str) or not target:
             raise jinja2.TemplateRuntimeError(
-                "ref() takes section ids, such as 'comment-removal' or "
+                "ref() takes a section id, such as 'comment-removal' or "
                 f"'comment-removal.appeals', got {target!r}")
     if not targets:
         raise jinja2.TemplateRuntimeError("ref() needs at least one section id")

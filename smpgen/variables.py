@@ -45,6 +45,15 @@ class Variable:
     """For an ``object``: its fields, in order."""
     min_items: int = 0
     """For a ``list``: the fewest items allowed."""
+    max_items: int | None = None
+    """For a ``list``: the most items allowed (None: no limit), e.g. so that a list the
+    tracking form prints as check boxes keeps it to one page."""
+    max_length: int | None = None
+    """For a ``text`` or ``paragraph``: the most characters allowed, when fewer than the
+    type's own limit (a list item printed as a check box label)."""
+    model_blank: bool = False
+    """The league's model edition shows a blank (with the suggestion) although a city
+    that leaves the value out gets the default: for a value each city should decide."""
     minimum: int | None = None
     """For an ``integer``: the smallest value allowed (``min:``; 0 when not declared)."""
     maximum: int | None = None
@@ -82,10 +91,12 @@ class DeclarationError(ValueError):
 
 
 _KEYS = {"type", "required", "default", "guidance", "suggestion", "example", "choices", "item",
-         "fields", "min_items", "min", "max"}
-_ONLY_FOR = {"choices": "choice", "item": "list", "min_items": "list", "fields": "object",
-             "min": "integer", "max": "integer"}
-"""Keys that mean something for one type only (elsewhere they would be ignored unseen)."""
+         "fields", "min_items", "max_items", "max_length", "min", "max", "model_blank"}
+_ONLY_FOR: dict[str, tuple[str, ...]] = {
+    "choices": ("choice",), "item": ("list",), "min_items": ("list",), "max_items": ("list",),
+    "fields": ("object",), "min": ("integer",), "max": ("integer",),
+    "max_length": ("text", "paragraph")}
+"""Keys that mean something for some types only (elsewhere they would be ignored unseen)."""
 
 
 def parse_group(raw: Any, prefix: str, loc: tuple[str | int, ...],
@@ -139,9 +150,9 @@ def parse_variable(key: str, name: str, spec: Any, loc: tuple[str | int, ...]) -
             f"expected a type name, got {_kind(vtype)}"
         raise DeclarationError((*loc, "type"), f"{given}; use one of {', '.join(TYPES)}", name)
     for k, only in _ONLY_FOR.items():
-        if k in spec and vtype != only:
-            raise DeclarationError((*loc, k), f"'{k}' applies only to a{'n' * (only[0] in 'aeiou')}"
-                                   f" {only}", name)
+        if k in spec and vtype not in only:
+            kinds = " or ".join(f"a{'n' * (t[0] in 'aeiou')} {t}" for t in only)
+            raise DeclarationError((*loc, k), f"'{k}' applies only to {kinds}", name)
     if vtype == "object" and spec.get("default") is not None:
         raise DeclarationError((*loc, "default"), "a group has no default of its own; give its "
                                "fields defaults", name)
@@ -172,6 +183,19 @@ def parse_variable(key: str, name: str, spec: Any, loc: tuple[str | int, ...]) -
     if isinstance(default, int) and not isinstance(default, bool) and (
             (minimum is not None and default < minimum) or (maximum is not None and default > maximum)):
         raise DeclarationError((*loc, "default"), f"default {default} is outside min and max", name)
+    min_items = _count(spec.get("min_items", 0), (*loc, "min_items"), name)
+    max_items = _limit(spec, "max_items", loc, name)
+    if max_items is not None and max_items < min_items:
+        raise DeclarationError((*loc, "max_items"), f"max_items {max_items} is below min_items "
+                               f"{min_items}", name)
+    model_blank = _flag(spec.get("model_blank", False), (*loc, "model_blank"), name)
+    if model_blank and "[]" in name:
+        raise DeclarationError((*loc, "model_blank"), "model_blank applies to a value of its "
+                               "own, not to an item of a list", name)
+    if model_blank and default is None:
+        raise DeclarationError((*loc, "model_blank"), "model_blank shows a blank in place of "
+                               "the default in the model edition; give a default, or leave "
+                               "model_blank out (a value without one is a blank already)", name)
     var = Variable(
         key=key,
         name=name,
@@ -184,7 +208,10 @@ def parse_variable(key: str, name: str, spec: Any, loc: tuple[str | int, ...]) -
         choices=choices,
         item=item,
         fields=fields,
-        min_items=_count(spec.get("min_items", 0), (*loc, "min_items"), name),
+        min_items=min_items,
+        max_items=max_items,
+        max_length=_limit(spec, "max_length", loc, name),
+        model_blank=model_blank,
         minimum=minimum,
         maximum=maximum,
     )
@@ -198,6 +225,9 @@ def parse_variable(key: str, name: str, spec: Any, loc: tuple[str | int, ...]) -
     if isinstance(checked, list) and len(checked) < var.min_items:
         raise DeclarationError((*loc, "default"), f"the default has {len(checked)} items; "
                                f"min_items asks for at least {var.min_items}", name)
+    if isinstance(checked, list) and var.max_items is not None and len(checked) > var.max_items:
+        raise DeclarationError((*loc, "default"), f"the default has {len(checked)} items; "
+                               f"max_items allows at most {var.max_items}", name)
     # Stored as a profile's value would be: stripped text, a date for YYYY-MM-DD.
     return var if checked == default and type(checked) is type(default) else \
         replace(var, default=checked)
@@ -266,6 +296,17 @@ def _count(value: Any, loc: tuple[str | int, ...], name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise DeclarationError(loc, f"expected a whole number, 0 or more, got {_kind(value)}",
                                name)
+    return value
+
+
+def _limit(spec: dict[str, Any], key: str, loc: tuple[str | int, ...], name: str) -> int | None:
+    """A declared ``max_items`` or ``max_length``: a whole number, 1 or more."""
+    value = spec.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise DeclarationError((*loc, key), f"expected a whole number, 1 or more, got "
+                               f"{_kind(value)}", name)
     return value
 
 

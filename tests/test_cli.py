@@ -23,7 +23,8 @@ def test_init_writes_a_commented_profile_that_names_its_schema(tmp_path: Path) -
     text = path.read_text()
     assert text.splitlines()[0] == "# yaml-language-server: $schema=city-social-media.schema.json"
     data = yaml.safe_load(text)
-    assert data["city"] == {"name": "Lakeview", "kind": "City", "state": "MN", "website": None}
+    assert data["city"] == {"name": "Lakeview", "kind": "City", "state": "MN", "website": None,
+                            "population": None}
     assert data["public_comments"]["mode"] == "open"  # defaults filled in
     assert "# The official with final authority over the city's use of social media." in text
     assert "Suggestion: mayor, city manager or communications director." in text

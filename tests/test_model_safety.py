@@ -364,8 +364,11 @@ ERRORS = [
                  id="zero-division"),
     pytest.param("{% macro down(n) %}{{ down(n + 1) }}{% endmacro %}\n{{ down(0) }}", 3,
                  "a macro or recursive loop calls itself without end", id="recursion"),
-    pytest.param("{{ ref('first', 'last') }}", 3, "the template raised TypeError: ref() takes 1 "
-                 "positional argument but 2 were given", id="ref-two-arguments"),
+    pytest.param("{{ ref() }}", 3, "ref() needs at least one section id", id="ref-nothing"),
+    pytest.param("{{ ref('first', 3) }}", 3, "ref() takes a section id, such as "
+                 "'comment-removal' or 'comment-removal.appeals', got 3", id="ref-second-number"),
+    pytest.param("{{ agree(officials.chief, 3, 'act') }}", 3, "agree() takes a title and two "
+                 "verb forms, got 3 and 'act'", id="agree-number"),
     pytest.param("{{ ref(7) }}", 3,
                  "ref() takes a section id, such as 'comment-removal' or "
                  "'comment-removal.appeals', got 7",

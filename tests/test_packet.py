@@ -101,7 +101,8 @@ def test_form_fields_are_the_policys_categories(city: Callable[..., Path]) -> No
                    if a.get_object()["/T"] == "comment")
     assert int(comment["/Ff"]) & (1 << 12)  # multi-line
     text = pdf_pages(folder / "tracking-form.pdf")[0]
-    assert "keeps this form as a public record for one year after the City Manager receives it" in text
+    assert "keeps this form, with the captured comment, for one year after its receipt by the " \
+           "City Manager" in text
     assert "DRAFT" not in text  # the profile is a draft, but the form carries no watermark
     docx = docx_text(folder / "tracking-form.docx")
     for label in [*CATEGORIES, *ACCOUNTS, *ACTIONS, "Date received by the City Manager"]:
@@ -185,12 +186,17 @@ def test_bad_records_get_located_errors(record: str, message: str, mini: Path, t
 
 def test_summary_is_drafted_from_the_profile(city: Callable[..., Path]) -> None:
     text = " ".join(pdf_pages(city("render") / "executive-summary.pdf"))
-    assert text.startswith("DRAFT CITY OF LAKESHORE Council Executive Summary City Council "
+    # The policy is a draft, but the summary is a council document: never marked DRAFT.
+    assert text.startswith("CITY OF LAKESHORE Council Executive Summary City Council "
                            "Regular Meeting: December 1, 2026 Agenda item Mini Policy Agenda "
                            "section Consent Agenda number 6.e. Prepared by Jordan Lee, "
                            "Communications Coordinator Approved by JL Attachments Attachment A: "
-                           "Mini Policy (draft) Attachment B: Removed Comment Tracking Form")
+                           "Mini Policy Attachment B: Removed Comment Tracking Form")
+    assert "DRAFT" not in text
     assert "Recommended Action Motion to approve the Mini Policy." in text
+    # A model that drafts no text for a part leaves a blank under its heading.
+    assert "Timing ________ Alternatives ________ Fiscal Impact ________ Legal Review " \
+           "________ Recommendation Staff recommend approval." in text
     assert "names the City Manager in charge and follows the Minnesota Government Data " \
            "Practices Act." in text
     assert text.endswith("Agenda item 6.e. Page 1 of 1")
@@ -201,7 +207,7 @@ def test_summary_parts_can_be_overridden(city: Callable[..., Path]) -> None:
                                          "recommended_action": "Motion to adopt Resolution 7."}})
     text = " ".join(pdf_pages(folder / "executive-summary.pdf"))
     assert "Recommended Action Motion to adopt Resolution 7. Background First para. Second " \
-           "para. Recommendation" in text
+           "para. Timing" in text
     docx = docx_text(folder / "executive-summary.docx")
     assert "First para.\nSecond para." in docx
 
@@ -235,7 +241,7 @@ def test_packet_joins_the_parts_with_bookmarks(city: Callable[..., Path]) -> Non
     pages = pdf_pages(folder / "council-packet.pdf")
     for i, text in enumerate(pages):
         assert "Agenda item 6.e." in text
-        assert ("DRAFT" in text) == (i < starts[2])  # never over the form's fields
+        assert "DRAFT" not in text  # the packet carries the policy as proposed
         if i >= starts[2]:
             assert "Agenda item 6.e. | Attachment B" in text
         elif i >= starts[1]:
@@ -260,13 +266,21 @@ def test_the_three_documents_agree(city: Callable[..., Path]) -> None:
     assert "6.e." in summary
 
 
-def test_adopted_carries_through(city: Callable[..., Path]) -> None:
+def test_packet_for_the_adopting_meeting_shows_the_policy_proposed(
+        city: Callable[..., Path]) -> None:
     adopted = {"document": {"adoption": {"resolution": "R-7", "adopted": "2026-12-01",
                                          "effective": "2026-12-02"}}}
-    folder = city("packet", adopted)
+    folder = city("render", adopted, "--packet", "--format", "pdf")
+    own = " ".join(pdf_pages(folder / "mini-policy.pdf"))
+    assert "Status: Adopted December 1, 2026 Adoption Resolution R-7 Adopted December 1, " \
+           "2026 Effective December 2, 2026" in own
     pages = pdf_pages(folder / "council-packet.pdf")
+    packet = " ".join(pages)
     assert not any("DRAFT" in p for p in pages)
-    assert any("Adoption Resolution R-7 Adopted December 1, 2026" in p for p in pages)
+    assert "Status: Proposed for adoption by Resolution R-7, City Council Regular Meeting of " \
+           "December 1, 2026" in packet
+    assert "Adopted" not in packet and "Effective" not in packet
+    assert "Recommended Action Motion to approve the Mini Policy." in pages[0]
     assert "Attachment A: Mini Policy Attachment B" in pages[0]  # no "(draft)"
 
 

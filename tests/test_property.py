@@ -23,6 +23,7 @@ from smpgen.fields import FIRST_DATE, LANGUAGE_PATTERN, LAST_DATE, MAX_LINE
 from smpgen.profile import profile_variables
 from smpgen.records import records_laws
 from smpgen.sourcefile import character_problem
+from smpgen.summary import UNUSED_WHEN_REPLACED
 from smpgen.tree import Document, Inline, ListBlock, Note, Paragraph, Section, long_date, plain
 from smpgen.variables import Variable
 
@@ -36,13 +37,15 @@ accepted = st.characters(categories=("L", "M", "N", "P", "S", "Zs")).filter(
 character = st.one_of(accepted, st.sampled_from(ADVERSARIAL + RIGHT_TO_LEFT + " "))
 
 
-def line(alphabet: st.SearchStrategy[str] = character, max_size: int = 24) -> st.SearchStrategy[str]:
+def line(alphabet: st.SearchStrategy[str] = character, max_size: int = 24,
+         limit: int = MAX_LINE) -> st.SearchStrategy[str]:
     """One line of text the field check accepts (it strips the ends): mostly short, now
-    and then as long as a line may be (a long title must fit the DOCX's properties too)."""
-    short = st.text(alphabet, min_size=1, max_size=max_size)
-    longest = st.text(alphabet, min_size=MAX_LINE, max_size=MAX_LINE)
+    and then as long as a line may be (a long title must fit the DOCX's properties too),
+    or as the declaration's ``max_length`` allows."""
+    short = st.text(alphabet, min_size=1, max_size=min(max_size, limit))
+    longest = st.text(alphabet, min_size=limit, max_size=limit)
     return st.one_of(short, short, short, longest).filter(
-        lambda s: s.strip() and len(s.strip()) <= MAX_LINE)
+        lambda s: s.strip() and len(s.strip()) <= limit)
 
 
 def paragraph() -> st.SearchStrategy[str]:
@@ -70,7 +73,7 @@ def value_of(var: Variable) -> st.SearchStrategy[Any]:
         return FOR_FIELD[var.name]
     match var.type:
         case "text":
-            return line()
+            return line(limit=var.max_length or MAX_LINE)
         case "paragraph":
             return paragraph()
         case "integer":
@@ -93,7 +96,8 @@ def value_of(var: Variable) -> st.SearchStrategy[Any]:
         case "list":
             assert var.item is not None
             return st.lists(value_of(var.item), min_size=max(var.min_items, 1 if var.required
-                                                                 else 0), max_size=3,
+                                                                 else 0),
+                            max_size=min(3, var.max_items or 3),
                             unique_by=lambda v: str(v).strip())
         case _:
             return group(var.fields)
@@ -121,6 +125,8 @@ def consistent(data: dict[str, Any]) -> dict[str, Any]:
                                 "adopted": adopted, "effective": effective}
     if document.get("numbering") == "policy-number":
         document.setdefault("policy_number", "702")
+    if document.get("status") == "adopted" and not document.get("adoption"):
+        del document["status"]  # adopted needs the adoption record (a located error)
     return data
 
 
@@ -137,6 +143,13 @@ def printed(data: dict[str, Any]) -> tuple[list[str], list[str]]:
             value = values.get(var.key)
             if value is None or var.name in NOT_PRINTED:
                 continue
+            if var.name.startswith("council.") and any(
+                    var.key == detail and values.get(part)
+                    for detail, part in UNUSED_WHEN_REPLACED):
+                continue  # its drafted part is replaced (a warning says so)
+            if var.name.startswith("document.adoption.") and \
+                    data["document"].get("status") in ("draft", "proposed"):
+                continue  # not adopted yet, whatever the record says (a warning says so)
             into = summary if var.name.startswith("council.") else policy
             if var.is_group:
                 walk(var.fields, value)
@@ -156,8 +169,9 @@ def printed(data: dict[str, Any]) -> tuple[list[str], list[str]]:
     return policy, summary
 
 
-NOT_PRINTED = {"model", "accounts[].url"}
-"""Values that steer the documents but are not printed as text."""
+NOT_PRINTED = {"model", "accounts[].url", "city.population"}
+"""Values that steer the documents but are not printed as text (the population picks the
+accessibility rule's compliance date)."""
 
 
 def tree_text(doc: Document) -> str:

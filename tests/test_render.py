@@ -131,7 +131,7 @@ def test_missing_values_need_draft(tmp_path: Path, write_profile: Callable[..., 
     result = run(["render", str(path), "--draft", "--format", "pdf", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.stderr
     text = " ".join(pdf_pages(tmp_path / "out" / "city" / "social-media-policy.pdf"))
-    assert "The ________ (city manager or department directors) designates" in text
+    assert "The ________ (city manager or department directors) shall designate" in text
     assert "DRAFT" in text
 
 
@@ -141,7 +141,7 @@ def test_model_edition_shows_blanks_suggestions_and_notes(tmp_path: Path) -> Non
     folder = tmp_path / "city-social-media"
     pdf = " ".join(pdf_pages(folder / "social-media-policy-model.pdf"))
     assert pdf.startswith("CITY OF ________ Social Media Policy")
-    assert "________ (mayor, city manager or communications director) has final authority" in pdf
+    assert "rests with the ________ (mayor, city manager or communications director)" in pdf
     assert "DRAFTER\u2019S NOTE" in pdf
     assert "review its policy with its city attorney before adoption" in pdf
     docx = docx_text(folder / "social-media-policy-model.docx")

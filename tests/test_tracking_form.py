@@ -19,6 +19,7 @@ from docx.oxml.ns import qn
 from helpers import EXAMPLE, REPO, deep_merge, pdf_pages, run
 from pypdf import PdfReader
 
+import smpgen
 from smpgen.fields import MAX_LINE
 from smpgen.form import TrackingForm
 from smpgen.formlayout import HEIGHT, form_layout
@@ -30,6 +31,14 @@ WORDS = ("comments", "that", "the", "City", "may", "remove", "under", "this", "p
          "because", "they", "contain", "material", "described", "here")
 
 
+MODEL = next(m for m in smpgen.list_models() if m.id == "city-social-media")
+LIMITS = {v.key: v for v in MODEL.variables}
+MOST_CATEGORIES = LIMITS["removal_categories"].max_items
+CATEGORY_LENGTH = LIMITS["removal_categories"].item.max_length  # type: ignore[union-attr]
+MOST_ACCOUNTS = LIMITS["accounts"].max_items
+"""The most a profile may give: as many categories and accounts as validation allows."""
+
+
 def longest(seed: int, length: int = MAX_LINE, words: tuple[str, ...] = WORDS) -> str:
     """A one-line value as long as validation allows, in words."""
     out: list[str] = []
@@ -38,24 +47,39 @@ def longest(seed: int, length: int = MAX_LINE, words: tuple[str, ...] = WORDS) -
     return " ".join(out)[:length].rstrip()
 
 
-def extreme(categories: int, accounts: int, words: tuple[str, ...] = WORDS) -> dict[str, Any]:
+def extreme(categories: int, accounts: int, words: tuple[str, ...] = WORDS,
+            category_length: int = MAX_LINE) -> dict[str, Any]:
     """A profile giving every value the form prints at its longest."""
     return deep_merge(EXAMPLE, {
         "city": {"name": longest(1, words=words), "kind": "Township"},
         "officials": {"coordinator": longest(2, words=words)},
         "records": {"form_retention": longest(3, words=words)},
-        "removal_categories": [longest(10 + i, words=words) for i in range(categories)],
+        "removal_categories": [longest(10 + i, category_length, words)
+                               for i in range(categories)],
         "accounts": [{"platform": longest(40 + i, words=words),
                       "name": longest(60 + i, words=words)} for i in range(accounts)],
     })
 
 
 def render_form(profile: dict[str, Any], write_profile: Any, tmp_path: Path,
-                fmt: str = "pdf") -> Path:
+                fmt: str = "pdf", cwd: Path | None = None) -> Path:
     path = write_profile(profile)
-    result = run(["render", str(path), "--out", str(tmp_path / "out"), "--format", fmt])
+    result = run(["render", str(path), "--out", str(tmp_path / "out"), "--format", fmt],
+                 cwd=cwd)
     assert result.exit_code == 0, result.stderr
     return tmp_path / "out" / "city" / f"tracking-form.{fmt}"
+
+
+def without_limits(tmp_path: Path) -> Path:
+    """A folder whose templates/ holds a league's copy of the shipped model with no limit
+    on its lists (id ``no-limits``): only such a model's form can outgrow a page."""
+    folder = tmp_path / "league" / "templates" / "no-limits"
+    shutil.copytree(REPO / "templates" / "city-social-media", folder)
+    manifest = folder / "model.yaml"
+    text = re.sub(r"\n *max_items: \d+", "", manifest.read_text())
+    text = re.sub(r", max_length: \d+", "", text).replace("id: city-social-media", "id: no-limits")
+    manifest.write_text(text)
+    return tmp_path / "league"
 
 
 def fields(path: Path) -> dict[str, Any]:
@@ -116,32 +140,48 @@ def test_the_example_cities_docx_forms_are_one_page_in_libreoffice(tmp_path: Pat
 
 
 def test_the_longest_values_fit_one_page(write_profile: Any, tmp_path: Path) -> None:
-    # Ten categories, three accounts, and the city's name, the coordinator's title, the
-    # retention and every category, platform and account name at their longest.
-    pdf = render_form(extreme(categories=10, accounts=3), write_profile, tmp_path)
+    # As many categories and accounts as validation allows, and the city's name, the
+    # coordinator's title, the retention and every category, platform and account name
+    # at their longest.
+    assert MOST_CATEGORIES and CATEGORY_LENGTH and MOST_ACCOUNTS  # the model declares them
+    words = WORDS
+    pdf = render_form(extreme(MOST_CATEGORIES, MOST_ACCOUNTS, words, CATEGORY_LENGTH),
+                      write_profile, tmp_path)
     reader = PdfReader(pdf)
     assert len(reader.pages) == 1
     found = fields(pdf)
-    assert [k for k in found if k.startswith("reason-")] == \
-        [f"reason-{i:02d}" for i in range(1, 11)]
+    assert sorted(k for k in found if k.startswith("reason-")) == \
+        [f"reason-{i:02d}" for i in range(1, MOST_CATEGORIES + 1)]
+    text = squeeze(reader.pages[0].extract_text() or "")
+    assert squeeze(longest(10 + MOST_CATEGORIES - 1, CATEGORY_LENGTH, words)) in text
     # A list of accounts this long gives way to a line to write the account in.
     assert found["account"]["/FT"] == "/Tx"
     assert_no_row_splits(pdf)
+    docx = render_form(extreme(MOST_CATEGORIES, MOST_ACCOUNTS, words, CATEGORY_LENGTH),
+                       write_profile, tmp_path, "docx")
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None
+               for row in open_docx(str(docx)).tables[0].rows)
 
 
-@pytest.mark.parametrize(("categories", "accounts", "words"), [
-    (40, 3, WORDS),
-    (12, 12, WORDS),
-    (10, 3, ("MWMWMWMW",)),  # the widest letters
-], ids=["40 categories", "12 accounts", "wide letters"])
+@pytest.mark.parametrize(("categories", "accounts", "words", "limited"), [
+    (40, 3, WORDS, False),
+    (16, 12, WORDS, False),
+    (12, 3, ("MWMWMWMW",), True),  # every letter as wide as the widest, within the limits
+], ids=["40 categories", "16 categories", "wide letters"])
 def test_a_form_too_long_for_a_page_never_splits_a_row(
-        categories: int, accounts: int, words: tuple[str, ...], write_profile: Any,
-        tmp_path: Path) -> None:
-    pdf = render_form(extreme(categories, accounts, words), write_profile, tmp_path)
+        categories: int, accounts: int, words: tuple[str, ...], limited: bool,
+        write_profile: Any, tmp_path: Path) -> None:
+    # The shipped model's limits keep its form to one page for text in words; a league's
+    # copy without them, or text of nothing but the widest letters, may take more pages,
+    # and then no row is split between two.
+    league = None if limited else without_limits(tmp_path)
+    profile = extreme(categories, accounts, words, CATEGORY_LENGTH if limited else MAX_LINE)
+    profile |= {} if limited else {"model": "no-limits"}
+    pdf = render_form(profile, write_profile, tmp_path, cwd=league)
     assert len(PdfReader(pdf).pages) > 1
     assert len([k for k in fields(pdf) if k.startswith("reason-")]) == categories
     assert_no_row_splits(pdf)
-    docx = render_form(extreme(categories, accounts, words), write_profile, tmp_path, "docx")
+    docx = render_form(profile, write_profile, tmp_path, "docx", cwd=league)
     rows = open_docx(str(docx)).tables[0].rows
     assert len(rows) >= 11
     assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in rows)

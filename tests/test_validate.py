@@ -131,9 +131,9 @@ def test_unverified_records_law_warns(write_profile: Callable[..., Path]) -> Non
     assert result.exit_code == 0
     assert result.stdout == f"OK {path}\n"
     assert result.stderr == (
-        f"{path}:3: city.state: warning: the citation of the Idaho Public Records Act "
-        "(Idaho Code § 74-101 et seq.) is not yet verified (unverified); confirm it before "
-        "adoption\n")
+        f"{path}:3: city.state: warning: the Idaho laws cited (Idaho Public Records Act, "
+        "Idaho Code § 74-101 et seq., and the state's retention, open meetings and limitation "
+        "laws) are not all verified (unverified); confirm them before adoption\n")
 
 
 def test_draft_allows_missing_required(write_profile: Callable[..., Path]) -> None:

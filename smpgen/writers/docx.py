@@ -241,11 +241,12 @@ class DocxWriter:
 
     def body(self) -> None:
         """Everything after the title block."""
-        for block in self.doc.front:
-            self.block(block, note=False)
-        # Bookmark names are fixed before writing so forward references resolve.
+        # Bookmark names are fixed before writing so forward references resolve, the
+        # front note's included.
         for i, sid in enumerate(self.numbers, start=1):
             self.bookmarks[sid] = f"_RefSec{i:04d}"
+        for block in self.doc.front:
+            self.block(block, note=False)
         for section in self.doc.sections:
             self.block(section, note=False)
 
