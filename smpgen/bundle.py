@@ -55,7 +55,9 @@ def city_files(profile: Profile, edition: Edition, formats: tuple[Format, ...], 
     summary = summary_document(profile, attachments(profile, policy))
     if packet:
         labels = [packet_label(profile, i) for i in range(2)]
-        title = f"{plain(policy.info.jurisdiction)} \u2014 {summary.info.title}: {policy.info.title}"
+        item = agenda_label(profile)
+        title = (f"{plain(policy.info.jurisdiction)} \u2014 Council Packet"
+                 f"{f', {item}' if item else ''}: {policy.info.title}")
         # The packet goes to the meeting that acts on the policy: there it is proposed,
         # whatever the policy's own files say.
         proposed = policy if policy_status(profile) == "proposed" else \

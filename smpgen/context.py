@@ -82,16 +82,19 @@ def _derive(values: dict[str, Any], model: Model, law: RecordsLaw | None) -> dic
 
 
 _STATE_TERMS = {
-    "name": "the state's public records law",
+    "name": "the state\u2019s public records law",
     "citation": "its citation",
-    "withheld": "the state's term for what its records law keeps from the public, e.g. "
+    "withheld": "the state\u2019s term for what its records law keeps from the public, e.g. "
                 "records exempt from public disclosure",
-    "retention_law": "the state's records retention law and its citation",
+    "records": "the state\u2019s term for what its records law opens to the public, e.g. public "
+               "records",
+    "request": "the state\u2019s term for a request under that law, e.g. public records request",
+    "retention_law": "the state\u2019s records retention law and its citation",
     "schedule": "the retention schedule the state issues for cities, if any",
-    "claims_period": "the state's limitation period for civil-rights claims, e.g. three "
+    "claims_period": "the state\u2019s limitation period for civil-rights claims, e.g. three "
                      "years",
     "claims_citation": "the citation of that period",
-    "open_meetings": "the state's open meetings law and its citation",
+    "open_meetings": "the state\u2019s open meetings law and its citation",
 }
 """The state's terms a model may print (``records_law.*``), with the suggestion shown
 after each blank where the state is not known: the league's edition, or a draft."""

@@ -131,7 +131,7 @@ def model_document(model: Model) -> Document:
         jurisdiction=inlines_of(context["city"]["full_name"]),
         title=model.title,
         meta=[("Version", [Text(model.version)]),
-              ("Status", [Text(f"Model policy published by {model.publisher}")])],
+              ("Status", [Text("Model policy for cities to adapt")])],
         table=[],
         table_caption="",
         draft=False,

@@ -86,12 +86,14 @@ class TrackingForm:
     @property
     def instructions(self) -> str:
         """The sentences under the title."""
-        return (f"Whoever removes a comment from a {self.kind} social media account, or "
-                "reviews one a keyword filter holds back and does not release it, completes "
-                f"one form for it and delivers it to the {self.coordinator}. A comment may be "
+        return (f"Whoever removes a comment from a {self.kind} social media account, "
+                "including one a keyword filter held back, which only the official who removes "
+                "Comments may keep back, completes one form for it and delivers it to the "
+                f"{self.coordinator}. A comment may be "
                 "removed only for a reason listed on this form; if none applies, it may not "
-                "be removed. A user may be blocked only under the policy's written standard, "
-                "with an official's written approval.")
+                "be removed. A user may be blocked only under the policy\u2019s written "
+                "standard, with an official\u2019s written approval. Capitalized terms have "
+                "the meanings the policy gives them.")
 
     @property
     def retention_statement(self) -> str:

@@ -270,16 +270,29 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
 """The parts of the blocking standard (the model's ``blocking`` group) and their limits."""
 
 
+CITY_ATTORNEY = "City Attorney or another attorney advising the City"
+"""Who reviews a block when the city names no one else, as the comment rules print it
+after "the": an attorney is independent of the official who approves blocks."""
+
+_JUNIOR = ("deputy", "assistant", "associate", "vice", "under")
+"""First words of a title that make it junior to the same title without them."""
+
+
 def block_reviewer(values: dict[str, Any]) -> Any:
-    """The official who reviews a block, chosen as the comment rules choose it: the
-    reviewer, unless that official approved the block; then the official with final
-    authority; if that official approved it too, the coordinator."""
-    approver = official(values, "block_approver")
-    reviewer = official(values, "reviewer")
-    if not _same(reviewer, approver):
-        return reviewer
-    final = official(values, "final_authority")
-    return final if not _same(final, approver) else official(values, "coordinator")
+    """The official who reviews a block, chosen as the comment rules choose it: the block
+    reviewer the city names, unless that official also approves blocks; otherwise the
+    City's attorney (:data:`CITY_ATTORNEY`)."""
+    named = (values.get("officials") or {}).get("block_reviewer")
+    if named and not _same(named, official(values, "block_approver")):
+        return named
+    return CITY_ATTORNEY
+
+
+def _junior(title: str, to: str) -> bool:
+    """Whether ``title`` reads as a deputy of ``to`` ("Deputy City Manager" of "City
+    Manager")."""
+    first, _, rest = " ".join(title.casefold().split()).partition(" ")
+    return first in _JUNIOR and _same(rest, to)
 
 
 def _blocking(profile: Profile) -> list[Problem]:
@@ -297,14 +310,29 @@ def _blocking(profile: Profile) -> list[Problem]:
         elif rule.loose(number):
             out.append(_problem(profile, loc, f"the blocking standard\u2019s "
                                 f"{rule.risk.format(n=number)}; {rule.instead}."))
+    return [*out, *_block_review(profile)]
+
+
+def _block_review(profile: Profile) -> list[Problem]:
+    """A block reviewer the city named who is the approver, or the approver's deputy."""
+    named = (profile.values.get("officials") or {}).get("block_reviewer")
     approver = official(profile.values, "block_approver")
-    if isinstance(approver, str) and _same(block_reviewer(profile.values), approver):
-        out.append(_problem(profile, ("officials", "block_approver"),
-                            f"the {approver} would both approve a block and review it, "
-                            "because the reviewer, the official with final authority and "
-                            "the coordinator are all that official, so no one else checks "
-                            "a block; name a different official as the reviewer."))
-    return out
+    if not isinstance(named, str) or not isinstance(approver, str):
+        return []
+    loc = ("officials", "block_reviewer")
+    if _same(named, approver):
+        return [_problem(profile, loc,
+                         f"the {named} is named to review blocks but also approves them, so "
+                         "the policy passes over that official and has the "
+                         f"{CITY_ATTORNEY} review each block; name an official independent "
+                         "of the approver, or leave the line out.")]
+    if _junior(named, approver):
+        return [_problem(profile, loc,
+                         f"the {named} would review blocks approved by the {approver}, an "
+                         "official the reviewer answers to, so the review is no independent "
+                         "check; leave the line out to have the City\u2019s attorney review "
+                         f"blocks, or name an official not junior to the {approver}.")]
+    return []
 
 
 # Officials who would check their own work ----------------------------------------------
@@ -404,6 +432,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("officials.reviewer", "monitoring"),
     ("officials.remover", "comment-removal"),
     ("officials.block_approver", "comment-rules"),
+    ("officials.block_reviewer", "comment-rules"),
     ("city.state", "records"),
 )
 """The section each warning touches, by the start of its field's name."""

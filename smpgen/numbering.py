@@ -137,7 +137,8 @@ def ref_words(sch: Scheme, xref: XRef) -> tuple[str, str]:
     """The words a writer prints before and after a reference's number or title, so that
     references printed together read "Sections 4 and 7" or 'the "A" and "B" sections'."""
     if sch.numbered:
-        return ("Sections " if xref.plural else "Section ") if xref.first else "", ""
+        # A no-break space keeps the word with its number at the end of a line.
+        return ("Sections\u00a0" if xref.plural else "Section\u00a0") if xref.first else "", ""
     before = "the \u201c" if xref.first else "\u201c"
     after = "\u201d" + ((" sections" if xref.plural else " section") if xref.last else "")
     return before, after

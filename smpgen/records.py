@@ -29,6 +29,13 @@ class RecordsLaw:
     """The state's own noun phrase for what its records law keeps from the public, reading
     after "discloses": Minnesota's "data that is not public", elsewhere e.g. "records exempt
     from public disclosure"."""
+    records: str = ""
+    """What the law calls the material it opens to the public, reading after "are":
+    Minnesota's "government data" (Minn. Stat. § 13.02, subd. 7), Texas's "public
+    information", elsewhere "public records"."""
+    request: str = ""
+    """What the law calls a request for that material, reading after "a": Minnesota's
+    "data request", elsewhere e.g. "public records request"."""
     retention_law: str = ""
     """The statute under which a city keeps and disposes of records, by citation and name."""
     schedule: str = ""
@@ -54,11 +61,12 @@ def records_laws() -> dict[str, RecordsLaw]:
     text = (resources.files("smpgen") / "data" / "records-laws.tsv").read_text("utf-8")
     rows = [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
     out = {}
-    for (state, state_name, name, citation, withheld, retention_law, schedule, claims_years,
-         claims_citation, open_meetings, status, note) in rows[1:]:
+    for (state, state_name, name, citation, withheld, records, request, retention_law, schedule,
+         claims_years, claims_citation, open_meetings, status, note) in rows[1:]:
         verified = status == "checked" and "unverified" not in note
         out[state] = RecordsLaw(state, state_name, name, citation, verified, note,
-                                withheld=withheld, retention_law=retention_law,
+                                withheld=withheld, records=records, request=request,
+                                retention_law=retention_law,
                                 schedule=schedule, claims_years=int(claims_years),
                                 claims_citation=claims_citation, open_meetings=open_meetings)
     return out

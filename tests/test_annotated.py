@@ -219,3 +219,63 @@ def test_the_council_edition_prints_no_warning(tmp_path: Path,
     assert "removal_categories[1]: warning: the removal category" in result.stderr
     paragraphs = docx_paragraphs(tmp_path / "out" / "city" / "social-media-policy.docx")
     assert not [text for _, text in paragraphs if text.startswith("Warning.")]
+
+
+def pdf_text(folder: Path) -> str:
+    return " ".join(" ".join(pdf_pages(folder / f"{NAME}.pdf")).split())
+
+
+GARBLED = re.compile(r"\w:::|:::\s*\w|\d(and|or)\b|RCW(and|or)\b|this model was written")
+"""A note's closing marker glued to its text, a citation run into the next word, or the
+model's voice left in a city's policy."""
+
+
+@pytest.mark.parametrize("city", CITIES)
+def test_notes_read_cleanly(cities: dict[str, Path], city: str) -> None:
+    text = pdf_text(cities[city])
+    assert GARBLED.findall(text) == []
+    assert [m for n in notes_of(cities[city]) for m in GARBLED.findall(n)] == []
+
+
+PURPOSE = {
+    "example-city": "Of its Official Accounts, Facebook (Elm Prairie Hall) and Instagram (Elm "
+                    "Prairie Parks) are open to Comments, and Nextdoor (Elm Prairie Police "
+                    "Department) is closed to them",
+    "lakeview-mn": "and YouTube (Lakeview Council Chambers) is closed to them",
+    "harbor-point-wa": "Of its Official Accounts, Bluesky (Harbor Point Parks and Recreation) "
+                       "is open to Comments, and LinkedIn",
+    "pine-ridge-ar": "Every Official Account it lists is open to Comments, as Section 20 "
+                     "provides: Nextdoor (City of Pine Ridge)",
+}
+"""The Purpose note's account of each city's real settings, account by account."""
+
+
+@pytest.mark.parametrize("city", CITIES)
+def test_purpose_note_states_each_accounts_setting(cities: dict[str, Path], city: str) -> None:
+    text = pdf_text(cities[city])
+    assert PURPOSE[city] in text
+    assert "Its accounts are open to Comments" not in text
+
+
+@pytest.mark.parametrize("city", CITIES)
+def test_police_note_gives_no_drafting_instruction(cities: dict[str, Path], city: str) -> None:
+    text = pdf_text(cities[city])
+    assert "whatever that officer\u2019s title" in text
+    assert "chief of police" not in text.lower() and "Change \u201c" not in text
+
+
+@pytest.mark.parametrize("city", ["example-city", "lakeview-mn"])
+def test_minnesota_notes_state_the_campaign_law(cities: dict[str, Path], city: str) -> None:
+    text = pdf_text(cities[city])
+    assert "Check whether Minnesota law limits" not in text
+    assert "In Minnesota, Minn. Stat. ch. 211B governs campaigns, and \u00a7 211B.09 forbids" \
+        in text
+    assert "Minnesota\u2019s campaign law, Minn. Stat. ch. 211B, also governs the use of " \
+        "official authority in campaigns: \u00a7 211B.09 forbids" in text
+    assert "Minn. Stat. \u00a7 138.17, and under the General Records Retention Schedule" in text
+
+
+def test_washington_retention_note_is_spaced(cities: dict[str, Path]) -> None:
+    assert ("the City keeps it under chapter 40.14 RCW, and under the Local Government Common "
+            "Records Retention Schedule (CORE), for the periods set there") \
+        in pdf_text(cities["harbor-point-wa"])

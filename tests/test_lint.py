@@ -125,16 +125,35 @@ def test_a_blocking_standard_without_limits_warns(write_profile: Callable[..., P
                               f"the blocking standard\u2019s {words}")
 
 
-def test_a_block_approver_who_would_review_the_block_warns(
-        write_profile: Callable[..., Path]) -> None:
-    # Final authority, coordinator and reviewer are one official: no one else checks a block.
+def test_a_block_reviewer_who_approves_blocks_or_is_the_approver_s_deputy_warns(
+        write_profile: Callable[..., Path], tmp_path: Path) -> None:
+    # Final authority, coordinator and reviewer are one official: the attorney still
+    # reviews blocks, so there is nothing to warn about.
     path = profile_with(write_profile, {"officials": {
         "coordinator": "City Administrator", "remover": "Deputy Clerk",
         "block_approver": "City Administrator"}})
+    assert warnings_of(path) == []
+    # A deputy reviewing the superior's block is no independent check.
+    path = profile_with(write_profile, {"officials": {
+        "block_approver": "City Manager", "block_reviewer": "Deputy City Manager"}})
     [warning] = warnings_of(path)
-    assert warning.startswith(f"{path}:{line_of(path, 'block_approver')}: "
-                              "officials.block_approver: warning: the City Administrator would "
-                              "both approve a block and review it")
+    assert warning.startswith(f"{path}:{line_of(path, 'block_reviewer')}: "
+                              "officials.block_reviewer: warning: the Deputy City Manager would "
+                              "review blocks approved by the City Manager, an official the "
+                              "reviewer answers to")
+    # The policy names the City's attorney in that deputy's place only when told to.
+    result = run(["render", str(path), "--format", "html", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.stderr
+    html = (tmp_path / "out" / "city" / "social-media-policy.html").read_text()
+    assert "the Deputy City Manager shall review it" in " ".join(
+        re.sub(r"<[^>]+>", " ", html).split())
+    # Named as reviewer and approver both: passed over for the City's attorney.
+    path = profile_with(write_profile, {"officials": {
+        "block_approver": "City Manager", "block_reviewer": "City  manager"}})
+    [warning] = warnings_of(path)
+    assert "officials.block_reviewer: warning: the City  manager is named to review blocks " \
+           "but also approves them, so the policy passes over that official and has the City " \
+           "Attorney or another attorney advising the City review each block" in warning
 
 
 @pytest.mark.parametrize(("state", "retention", "needed", "citation"), [
@@ -219,8 +238,7 @@ def test_a_remover_who_would_answer_for_their_own_removals_warns(
     path = profile_with(write_profile, {"officials": {"final_authority": "City Clerk",
                                                       "authorizer": "City Clerk",
                                                       "coordinator": "City Clerk"}})
-    [block, warning] = warnings_of(path)
-    assert "officials.block_approver: warning: the City Clerk would both approve a block" in block
+    [warning] = warnings_of(path)
     assert warning.startswith(f"{path}:{line_of(path, 'officials:')}: officials.remover: "
                               "warning: the City Clerk would both remove Comments and answer a "
                               "person who asks why a Comment was removed")
@@ -233,6 +251,8 @@ def test_a_remover_who_would_answer_for_their_own_removals_warns(
     {"remover": "City Administrator"},
     {"block_approver": "Assistant City Administrator",
      "reviewer": "Assistant City Administrator"},
+    {"block_approver": "Assistant City Administrator", "block_reviewer": "City Attorney"},
+    {"block_approver": "City Attorney", "block_reviewer": "City Attorney"},
 ])
 def test_the_lint_names_the_officials_the_policy_names(
         tmp_path: Path, write_profile: Callable[..., Path], officials: dict[str, str]) -> None:
@@ -246,7 +266,7 @@ def test_the_lint_names_the_officials_the_policy_names(
     text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
     values = yaml.safe_load(path.read_text())
     values["officials"] = {"remover": None, "reviewer": None, "block_approver": None,
-                           **values["officials"]}
+                           "block_reviewer": None, **values["officials"]}
     assert f"The {answerer(values)} shall answer in writing" in text
     assert f"the {block_reviewer(values)} shall review it" in text
 

@@ -161,6 +161,21 @@ def test_the_filter_holds_back_only_what_the_categories_cover(render: Render) ->
         assert "stands in place of" not in text and "only profanity" not in text, fmt
 
 
+def test_only_the_remover_keeps_back_what_the_filter_held(render: Render) -> None:
+    # Whoever reviews the filter may release a Comment, never keep it back: that is a
+    # removal, for the remover alone, who then completes the Tracking Form.
+    city = deep_merge(CITY, {"officials": {"remover": "Digital Engagement Specialist"}})
+    for fmt, text in render(city).items():
+        filters = section(text, "Keyword filters", "Blocking In this policy")
+        assert "may release a Comment but shall not decide to keep it back: keeping a " \
+               "Comment back is a removal, which only the Digital Engagement Specialist may " \
+               "make or approve" in filters, fmt
+        assert "refer each held-back Comment that appears to fall within a category to the " \
+               "Digital Engagement Specialist, who shall decide" in filters, fmt
+        assert "the Digital Engagement Specialist shall complete a Tracking Form" in filters
+        assert "the Authorized User who reviewed it shall complete" not in text, fmt
+
+
 def test_the_form_records_a_filtered_comment_and_a_block(tmp_path: Path) -> None:
     path = tmp_path / "city.yaml"
     path.write_text(yaml.safe_dump(CITY))
@@ -168,10 +183,11 @@ def test_the_form_records_a_filtered_comment_and_a_block(tmp_path: Path) -> None
                 "--format", "pdf,docx"]).exit_code == 0
     for fmt, text in both(tmp_path / "out" / "city", "tracking-form").items():
         assert "Held by a keyword filter" in text, fmt
-        assert "reviews one a keyword filter holds back and does not release it" in text
+        assert "including one a keyword filter held back, which only the official who " \
+               "removes Comments may keep back" in text, fmt
         assert "official who approved it in writing, with reasons" in text, fmt
         assert "Date by which the block is to be reviewed" in text, fmt
-        assert "only under the policy's written standard" in text, fmt
+        assert "only under the policy\u2019s written standard" in text.replace("'", "\u2019"), fmt
 
 
 # 4. Blocking on an objective, written standard --------------------------------------------
@@ -188,30 +204,35 @@ def test_blocking_follows_the_written_standard(render: Render) -> None:
         assert "including one that posts automated spam" in blocking
         assert "A block lasts 30 days, and the person who made it shall lift it when that " \
                "time ends" in blocking, fmt
-        # No reviewer is named: the final authority reviews, but not its own approval.
-        assert "Within 10 days after a block begins, the Communications Coordinator shall " \
-               "review it" in blocking, fmt
+        # No block reviewer is named: the City's attorney reviews, never a subordinate.
+        assert "Within 10 days after a block begins, the City Attorney or another attorney " \
+               "advising the City shall review it" in blocking, fmt
+        assert "No one shall review a block that they approved, and the reviewer shall be " \
+               "independent of the official who approved it and not junior to that " \
+               "official" in blocking, fmt
         assert "Any other block requires" not in text and "reconsidered" not in text
 
 
 def test_the_city_sets_its_own_blocking_numbers_and_approver(render: Render) -> None:
     city = deep_merge(CITY, {
         "officials": {"block_approver": "Deputy City Administrator",
-                      "reviewer": "Finance Director"},
+                      "reviewer": "Finance Director", "block_reviewer": "City Attorney"},
         "blocking": {"removals": 4, "period_days": 60, "block_days": 14, "review_days": 5}})
     for fmt, text in render(city).items():
         blocking = section(text, "Blocking In this policy", "Removing and Documenting Comments")
         assert "at least 4 Comments" in blocking and "within 60 days" in blocking, fmt
         assert "the Deputy City Administrator shall have approved it in writing" in blocking
         assert "A block lasts 14 days" in blocking, fmt
-        assert "Within 5 days after a block begins, the Finance Director shall review it" \
+        assert "Within 5 days after a block begins, the City Attorney shall review it" \
             in blocking, fmt
-    # The reviewer approves blocks too: the official with final authority reviews them.
-    city = deep_merge(city, {"officials": {"block_approver": "Finance Director"}})
+        assert "Finance Director shall review it" not in blocking, fmt
+    # The named block reviewer approves blocks too: the City's attorney reviews them.
+    city = deep_merge(city, {"officials": {"block_approver": "City Attorney"}})
     for fmt, text in render(city).items():
         blocking = section(text, "Blocking In this policy", "Removing and Documenting Comments")
-        assert "the Finance Director shall have approved it in writing" in blocking, fmt
-        assert "the City Administrator shall review it" in blocking, fmt
+        assert "the City Attorney shall have approved it in writing" in blocking, fmt
+        assert "the City Attorney or another attorney advising the City shall review it" \
+            in blocking, fmt
 
 
 def test_a_blocking_number_outside_its_bounds_is_refused(write_profile: Any) -> None:
@@ -324,8 +345,8 @@ MANIFEST_LIMITS = [
     ("      model_blank: true\n      suggestion: \"3\"\n",
      "      model_blank: 'yes'\n      suggestion: \"3\"\n",
      "variables.blocking.removals.model_blank", "expected true or false, got the text 'yes'"),
-    ("      suggestion: the City's online contact form",
-     "      model_blank: true\n      suggestion: the City's online contact form",
+    ("      suggestion: the City\u2019s online contact form",
+     "      model_blank: true\n      suggestion: the City\u2019s online contact form",
      "variables.public_comments.contact_method.model_blank",
      "model_blank shows a blank in place of the default in the model edition; give a "
      "default, or leave model_blank out"),
@@ -385,8 +406,10 @@ def test_the_notes_state_harbor_points_choices(render: Render) -> None:
                "and Recreation\u201d on Bluesky, to Comments; the other three" in text, fmt
         assert "are closed to public posts" in text
         assert "A block needs 3 documented removals within 60 days and the written approval " \
-               "of the City Manager; it lasts 14 days and is reviewed by the Deputy City " \
-               "Manager within 5 days." in text, fmt
+               "of the City Manager; it lasts 14 days and is reviewed by the City Attorney " \
+               "or another attorney advising the City within 5 days, because the City " \
+               "names no other reviewer independent of the City Manager." in text, fmt
+        assert "reviewed by the Deputy City Manager within" not in text, fmt
         assert "is answered in writing within 5 business days by the Deputy City Manager, " \
                "not by the Public Information Officer, whose own removals would be in " \
                "question" in text, fmt
@@ -408,3 +431,63 @@ def test_the_league_notes_stay_generic(model_text: dict[str, str]) -> None:
                "reports to the council" in text, fmt
         lowered = " ".join(notes(text)).lower()
         assert lowered and not any(word in lowered for word in TOOL_WORDS), fmt
+
+
+# 9. An attorney's review: designation, rules printed once, the league's edition -------------
+
+def test_an_official_is_designated_for_an_office_account(render: Render) -> None:
+    for fmt, text in render(CITY).items():
+        office = section(text, "Accounts for an office", "Personal and campaign accounts")
+        assert "The official who uses it shall be designated an Authorized User for that " \
+               "account under Section 5 before posting to it" in office, fmt
+        assert "The official who uses it is an Authorized User" not in office, fmt
+
+
+def test_each_rule_is_printed_once_and_referred_to_elsewhere(render: Render) -> None:
+    for fmt, text in render(CITY).items():
+        # The emergency notice lives in Incidents and Emergencies; Direct Messages refers to it.
+        assert text.count("anyone with an emergency should call 9-1-1") == 1, fmt
+        assert "in an automatic reply to direct messages where the account accepts them" \
+            in section(text, "Incidents and Emergencies", "Prohibited Content"), fmt
+        messages = section(text, "Direct Messages An Official", "Disclaimer")
+        assert "the notice about emergencies that Section 11 requires" in messages, fmt
+        # Reporting a compromise: only the compromise subsection says whom to tell.
+        assert text.count("the City's information technology staff at once") == 1, fmt
+        security = section(text, "Security Official Accounts", "Identification")
+        assert "handled as Section 8.1 provides" in security, fmt
+        # Sign-in: the security rule is stated once; Separate Tools refers to it.
+        assert text.count("password used for no other account") == 1, fmt
+        tools = section(text, "Separate Personal and Official Tools", "Hours and Overtime")
+        assert "password that Section 6.3 requires, never with those of a Personal Account" \
+            in tools, fmt
+
+
+def test_the_league_edition_names_no_tool_and_leaves_city_choices_blank(
+        model_text: dict[str, str]) -> None:
+    for fmt, text in model_text.items():
+        assert "Model policy for cities to adapt" in text, fmt
+        assert "smpgen" not in text.lower(), fmt
+        scope = section(text, "Other City policies also apply", "Where this policy")
+        assert "________ (the city's policies on records access" in scope, fmt
+        assert "Data Practices" not in scope, fmt
+        interaction = section(text, "Public Interaction", "Comment Rules")
+        assert "shall monitor Comments ________ (during regular City business hours" \
+            in interaction, fmt
+        # No suggestion invites an official to check their own work.
+        assert "removed only by the ________ (digital engagement specialist" in text, fmt
+        blocking = section(text, "Blocking In this policy", "Removing and Documenting Comments")
+        assert "the ________ (city manager or communications director) shall have approved" \
+            in blocking, fmt
+        assert "the ________ (city attorney or another attorney advising the city) shall " \
+               "review it" in blocking, fmt
+
+
+def test_the_league_edition_prints_curly_apostrophes_in_suggestions(tmp_path: Path) -> None:
+    assert run(["model", "--out", str(tmp_path), "--format", "pdf"]).exit_code == 0
+    pdf = tmp_path / "city-social-media" / "social-media-policy-model.pdf"
+    text = " ".join(" ".join(page.extract_text() or "" for page in PdfReader(pdf).pages).split())
+    assert "(six years, or the state\u2019s limitation period for civil-rights claims if " \
+           "longer)" in text
+    assert "(the City\u2019s online contact form" in text
+    assert "or the state's limitation period" not in text
+    assert "City's online contact" not in text

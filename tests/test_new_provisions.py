@@ -24,10 +24,10 @@ SUBSTANCE = {
             "at a ratio of at least 4.5 to 1"],
     "N06": ["subject to the Minnesota Open Meeting Law, Minn. Stat. ch. 13D, shall deliberate",
             "a series of exchanges that together reach a quorum of the body"],
-    "N07": ["can be a record of the City even when it sits on a Personal Account",
+    "N07": ["can be government data even when they sit on a Personal Account",
             "sign a statement describing the search that was made"],
     "N08": ["An Official Account may accept direct messages from the public only if",
-            "messages are not monitored for emergencies",
+            "shall carry, in its automatic reply, the notice about emergencies",
             "No person shall be blocked or restricted on an Official Account because of a "
             "message the person sent"],
     "N09": ["No Official Account, and no City employee\u2019s working time, equipment or funds, "
@@ -153,7 +153,14 @@ def test_state_law_and_city_values_fill_the_new_sections(tmp_path: Path) -> None
         assert "subject to the Open Public Meetings Act, chapter 42.30 RCW, shall deliberate" \
             in text
         assert "Minn. Stat." not in text and "data that is not public" not in text
-        assert "may contain records exempt from public disclosure" in text
+        # A message carries withheld matter; "contain records exempt" read badly.
+        assert ("where a message carries records exempt from public disclosure, the City "
+                "shall withhold that content as the Washington Public Records Act provides"
+                ) in text
+        assert "may contain records" not in text
+        # Two subjects joined by "and" take a plural verb.
+        assert ("no records exempt from public disclosure, and no personal information about "
+                "any person, are entered into the tool") in text
         assert "in Spanish and Vietnamese, as well as in English" in text
         assert "read its messages from 8:30 a.m. to 4:30 p.m. on business days" in text
         assert "may ask the City\u2019s ADA coordinator for it in another format" in text
@@ -238,7 +245,7 @@ def test_model_edition_notes_are_generic_with_visible_blanks(tmp_path: Path) -> 
     folder = tmp_path / "city-social-media"
     pdf = flat(" ".join(pdf_pages(folder / "social-media-policy-model.pdf")))
     html = (folder / "social-media-policy-model.html").read_text(encoding="utf-8")
-    assert "subject to ________ (the state's open meetings law and its citation)" in pdf
+    assert "subject to ________ (the state\u2019s open meetings law and its citation)" in pdf
     assert "Name the state\u2019s open meetings law" in pdf
     assert "may ask the ________ (ADA coordinator) for it in another format" in pdf
     for section_id in MINE:
@@ -249,3 +256,22 @@ def test_model_edition_notes_are_generic_with_visible_blanks(tmp_path: Path) -> 
         for phrase in ("For the City of", "Minn. Stat. \u00a7 13D.065", "Wood v. Battle Ground",
                        "runs Official Accounts on", "Lakeview", "Harbor Point"):
             assert phrase not in text, (section_id, phrase)
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_police_posts_name_no_title_the_city_may_not_use(fmt: str,
+                                                         lakeview: dict[str, str]) -> None:
+    """Approval of police posts rests on an office every city has, whatever its title, and
+    no drafting instruction is left for the city to act on."""
+    text = lakeview[fmt]
+    assert ("only with the approval of the head of the City\u2019s police department, or of the "
+            "agency that provides the City\u2019s police services, or of a person that officer "
+            "designates in writing") in text
+    assert "chief of police" not in text.lower()
+
+
+def test_arkansas_generated_content_uses_a_plural_verb(tmp_path: Path) -> None:
+    text = render(adopted(example("pine-ridge-ar")), tmp_path)["pdf"]
+    assert ("no records exempt from public disclosure, and no personal information about any "
+            "person, are entered into the tool") in text
+    assert "person, is entered" not in text

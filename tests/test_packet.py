@@ -287,7 +287,8 @@ def test_packet_for_the_adopting_meeting_shows_the_policy_proposed(
 def test_packet_pdf_is_readable(city: Callable[..., Path]) -> None:
     data = (city("packet") / "council-packet.pdf").read_bytes()
     reader = PdfReader(io.BytesIO(data))
-    assert reader.metadata.title == "City of Lakeshore \u2014 Council Executive Summary: Mini Policy"
+    assert reader.metadata.title == \
+        "City of Lakeshore \u2014 Council Packet, Agenda item 6.e.: Mini Policy"
 
 
 def test_render_with_packet_writes_the_whole_bundle(city: Callable[..., Path]) -> None:

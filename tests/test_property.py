@@ -147,6 +147,9 @@ def printed(data: dict[str, Any]) -> tuple[list[str], list[str]]:
                     var.key == detail and values.get(part)
                     for detail, part in UNUSED_WHEN_REPLACED):
                 continue  # its drafted part is replaced (a warning says so)
+            if var.name in ONLY_IN and not data.get("optional_sections", {}).get(
+                    ONLY_IN[var.name], True):
+                continue  # printed only by a section the profile switched off
             if var.name.startswith("document.adoption.") and \
                     data["document"].get("status") in ("draft", "proposed"):
                 continue  # not adopted yet, whatever the record says (a warning says so)
@@ -168,6 +171,9 @@ def printed(data: dict[str, Any]) -> tuple[list[str], list[str]]:
     walk(VARIABLES, data)
     return policy, summary
 
+
+ONLY_IN = {"languages": "language_access"}
+"""Values printed only by one optional section, by the switch that turns it on."""
 
 NOT_PRINTED = {"model", "accounts[].url", "city.population"}
 """Values that steer the documents but are not printed as text (the population picks the

@@ -57,6 +57,9 @@ def test_every_jurisdiction_has_its_own_terms() -> None:
         # "discloses" and "withhold only": a phrase of its own with no "under" of its own.
         assert " under " not in law.withheld and not law.withheld.startswith("the "), code
         assert ("not public" in law.withheld) == (code == "MN"), code
+        # What the law calls its material and a request for it, read after "are" and "a".
+        assert law.records and law.request and law.request[0] not in "aeiou", code
+        assert ("data" in law.records + law.request) == (code == "MN"), code
 
 
 def test_the_example_states() -> None:
@@ -73,7 +76,13 @@ def test_the_example_states() -> None:
     assert "(CORE)" in wa.schedule
     assert (ar.claims_period, ar.claims_citation) == ("three years", "Ark. Code Ann. § 16-56-105")
     assert ar.open_meetings.endswith("Ark. Code Ann. § 25-19-106")
-    assert ar.retention_law == "Ark. Code Ann. § 14-2-101 et seq."
+    # The municipal records retention sections and the municipal accounting records section.
+    assert ar.retention_law == "Ark. Code Ann. §§ 14-2-201 to 14-2-204 and 14-59-114"
+    assert (mn.records, mn.request) == ("government data", "data request")
+    assert (wa.records, wa.request) == ("public records", "public records request")
+    assert (ar.records, ar.request) == ("public records", "public records request")
+    tx = laws["TX"]
+    assert (tx.records, tx.request) == ("public information", "request for public information")
     assert all(law.verified for law in (mn, wa, ar))
 
 

@@ -9,7 +9,18 @@ from pathlib import Path
 
 import pytest
 from docx import Document as open_docx
-from helpers import EXAMPLE, deep_merge, docx_paragraphs, docx_part, docx_text, pdf_pages, run
+from helpers import (
+    EXAMPLE,
+    REPO,
+    W,
+    deep_merge,
+    docx_paragraphs,
+    docx_part,
+    docx_text,
+    pdf_pages,
+    run,
+)
+from lxml import etree
 from pypdf import PdfReader
 
 ADOPTED = {"document": {"adoption": {"resolution": "2026-41", "adopted": "2026-10-06",
@@ -185,3 +196,19 @@ def test_same_inputs_same_bytes_and_provenance(tmp_path: Path,
     props = open_docx(str(tmp_path / "run1" / "city" / "social-media-policy.docx")).core_properties
     assert f"SmpgenProfileSHA256={profile_sha}" in props.comments
     assert props.created.date().isoformat() == "2026-10-06"
+
+
+def test_docx_tables_declare_their_column_widths_in_the_grid(tmp_path: Path) -> None:
+    # LibreOffice lays a table out by its grid; Word by its cells: they must agree.
+    out = tmp_path / "out"
+    result = run(["render", str(REPO / "city_profiles" / "lakeview-mn.yaml"), "--format",
+                  "docx", "--out", str(out), "--jobs", "1", "-q"])
+    assert result.exit_code == 0, result.stderr
+    for name in ("executive-summary.docx", "social-media-policy.docx"):
+        root = etree.fromstring(docx_part(out / "lakeview-mn" / name, "word/document.xml")
+                                .encode("utf-8"))
+        for table in root.iter(f"{W}tbl"):
+            grid = [int(c.get(f"{W}w")) for c in table.iter(f"{W}gridCol")]
+            first = table.find(f"{W}tr")
+            cells = [int(w.get(f"{W}w")) for w in first.iter(f"{W}tcW")]
+            assert grid == cells == [2304, 6048], name

@@ -42,7 +42,7 @@ MARKERS: dict[str, tuple[str, ...]] = {
 """How each jurisdiction's statutes are cited: none may appear in another's policy."""
 
 MINNESOTA_ONLY = ("not public", "government data", "private data", "nonpublic",
-                  "responsible authority")
+                  "responsible authority", "data request")
 """Minnesota's data-practices vocabulary (Minn. Stat. ch. 13), wrong anywhere else."""
 
 RECORDS_WORDS = {
@@ -79,7 +79,7 @@ def text_of(doc: Document) -> str:
 
 
 def own_strings(law: RecordsLaw) -> tuple[str, ...]:
-    return (law.name, law.citation, law.withheld, law.retention_law, law.schedule,
+    return (law.name, law.citation, law.withheld, law.request, law.retention_law, law.schedule,
             law.claims_citation, law.open_meetings)
 
 
@@ -139,6 +139,8 @@ def test_own_terms_in_the_policy(code: str, policies: dict[tuple[str, str], str]
     text = policies[code, "council"]
     assert f"{law.name}, {law.citation}" in text
     assert f"shall withhold only {law.withheld}." in text
+    assert f"messages the City receives there, are {law.records}." in text
+    assert f"social media content is a {law.request} and is handled like any other." in text
     assert f"Under {law.retention_law}, content may be destroyed only as the schedule" in text
     assert (f"{law.claims_period} from the removal, the period within which a claim under "
             f"42 U.S.C. § 1983 may be brought under {law.claims_citation}.") in text
@@ -198,8 +200,8 @@ def test_the_league_edition_leaves_the_state_terms_blank(tmp_path: Path) -> None
     assert not [t for t in MINNESOTA_ONLY if t in text.lower()]
     assert not [w for w, pattern in RECORDS_WORDS.items()
                 if re.search(pattern, text.replace("e.g. records exempt from", ""))]
-    assert "shall withhold only ________ (the state's term for what its records law keeps" in text
-    assert ("________ (the state's limitation period for civil-rights claims, e.g. three years) "
+    assert "shall withhold only ________ (the state\u2019s term for what its records law keeps" in text
+    assert ("________ (the state\u2019s limitation period for civil-rights claims, e.g. three years) "
             "from the removal") in text
 
 
@@ -228,3 +230,27 @@ def test_rendered_files_carry_only_their_states_terms(code: str, fmt: str,
     assert f"shall withhold only {law.withheld}." in text
     assert f"may be brought under {law.claims_citation}." in text
     assert foreign_terms(code, text) == []
+
+
+MINNESOTA_MISNOMERS = re.compile(r"records? requests?|request for (public )?records|records of "
+                                 r"the City|as records under", re.IGNORECASE)
+"""The general records vocabulary a Minnesota attorney would strike: Minnesota's law speaks
+of government data and data requests (Minn. Stat. § 13.02, subd. 7)."""
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_minnesota_speaks_of_government_data(edition: str,
+                                             policies: dict[tuple[str, str], str]) -> None:
+    text = policies["MN", edition]
+    assert MINNESOTA_MISNOMERS.findall(text) == []
+    assert "are government data." in text and "the subject of a data request" in text
+
+
+@pytest.mark.parametrize("code", ["WA", "AR", "TX", "CA"])
+def test_other_states_speak_of_their_own_records(code: str,
+                                                 policies: dict[tuple[str, str], str]) -> None:
+    law = records_laws()[code]
+    text = policies[code, "council"]
+    assert "data request" not in text and "government data" not in text
+    assert f"the subject of a {law.request}, a claim or a lawsuit" in text
+    assert text.count(law.request) >= 4, code

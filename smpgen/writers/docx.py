@@ -223,9 +223,13 @@ class DocxWriter:
             table = self.out.add_table(rows=0, cols=2)
             table.style = self.style("Table Grid")
             table.alignment = WD_TABLE_ALIGNMENT.CENTER
+            widths = (Inches(1.6), Inches(4.2))
+            # The grid carries the widths too: LibreOffice lays out by the grid, not the cells.
+            for column, width in zip(table.columns, widths, strict=True):
+                column.width = width
             for row_label, lines in info.table:
                 cells = table.add_row().cells
-                cells[0].width, cells[1].width = Inches(1.6), Inches(4.2)
+                cells[0].width, cells[1].width = widths
                 cells[0].paragraphs[0].add_run(row_label).bold = True
                 for i, line in enumerate(lines):
                     p = cells[1].paragraphs[0] if i == 0 else cells[1].add_paragraph()
