@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 from typing import Any
 
+from .lint import roles
 from .models import Model
 from .profile import Profile, profile_variables
 from .records import RecordsLaw
@@ -77,6 +78,7 @@ def _derive(values: dict[str, Any], model: Model, law: RecordsLaw | None) -> dic
     city = values["city"]
     city["full_name"] = Composite([city["kind"], " of ", city["name"]])
     values["document"]["title"] = values["document"]["title"] or model.title
+    values["roles"] = roles(values)
     values["records_law"] = _state_terms(law)
     return values
 

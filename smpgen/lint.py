@@ -279,9 +279,8 @@ _JUNIOR = ("deputy", "assistant", "associate", "vice", "under")
 
 
 def block_reviewer(values: dict[str, Any]) -> Any:
-    """The official who reviews a block, chosen as the comment rules choose it: the block
-    reviewer the city names, unless that official also approves blocks; otherwise the
-    City's attorney (:data:`CITY_ATTORNEY`)."""
+    """The official who reviews a block: the block reviewer the city names, unless that
+    official also approves blocks; otherwise the City's attorney (:data:`CITY_ATTORNEY`)."""
     named = (values.get("officials") or {}).get("block_reviewer")
     if named and not _same(named, official(values, "block_approver")):
         return named
@@ -353,9 +352,9 @@ def official(values: dict[str, Any], role: str) -> Any:
 
 
 def answerer(values: dict[str, Any]) -> Any:
-    """The official who answers a question about a removal, chosen as the removal section
-    chooses it: the coordinator, unless the coordinator removes Comments; then the
-    reviewer; if the reviewer removes them too, the official with final authority."""
+    """The official who answers a question about a removal: the coordinator, unless the
+    coordinator removes Comments; then the reviewer; if the reviewer removes them too,
+    the official with final authority."""
     remover = official(values, "remover")
     chosen = official(values, "coordinator")
     if _same(chosen, remover):
@@ -363,6 +362,16 @@ def answerer(values: dict[str, Any]) -> Any:
     if _same(chosen, remover):
         chosen = official(values, "final_authority")
     return chosen
+
+
+def roles(values: dict[str, Any]) -> dict[str, Any]:
+    """Who acts in each role the policy's sections print (``roles`` in the template
+    context), chosen here once so the policy, its notes, the summary and the lint agree.
+    ``block_reviewer`` is None when the City's attorney reviews blocks."""
+    reviewer = block_reviewer(values)
+    return {"remover": official(values, "remover"), "reviewer": official(values, "reviewer"),
+            "answerer": answerer(values), "block_approver": official(values, "block_approver"),
+            "block_reviewer": None if reviewer is CITY_ATTORNEY else reviewer}
 
 
 @dataclass(frozen=True, slots=True)
