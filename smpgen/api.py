@@ -31,8 +31,10 @@ from .writers import (
 # where they are used: a render whose outputs are current needs none of them, and one
 # that renders starts its worker before loading them.
 if TYPE_CHECKING:
+    from .deviations import Deviation
     from .profile import Profile
     from .tree import Document
+    from .wordimport import Taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +227,10 @@ def validate(profiles: Iterable[str | Path], *, draft: bool = False, strict: boo
     for path in profiles:
         try:
             loaded = load_profile(Path(path), draft=draft, templates=folder)
+            if loaded.custom is not None:  # the city's own text is checked as it is put in
+                from .document import policy_document
+
+                policy_document(loaded)
         except ProfileError as e:
             reports.append(ValidationReport(Path(path), e.problems, []))
         else:
@@ -250,6 +256,38 @@ class ModelList(list[Model]):
     def __init__(self, models: Iterable[Model], problems: Iterable[Problem] = ()) -> None:
         super().__init__(models)
         self.problems = list(problems)
+
+
+def import_docx(profile: str | Path, docx: str | Path, *,
+                out_dir: str | Path = DEFAULT_OPTIONS.out_dir,
+                templates: str | Path | None = DEFAULT_OPTIONS.templates) -> Taken:
+    """Take the edits in ``docx`` (the city's policy DOCX, edited in Word or LibreOffice)
+    into the city's customization, clause by clause. The city is then rendered again and
+    compared with the file: what still reads differently is listed in ``not_placed``.
+    When nothing is left over and the file is the city's DOCX in ``out_dir``, the
+    manifest records it as smpgen's again, so the next render replaces it."""
+    from .profile import load_profile
+    from .wordimport import differences
+    from .wordimport import import_docx as take
+
+    path, edited = Path(profile), Path(docx)
+    templates_path = Path(templates) if templates is not None else None
+    taken = take(load_profile(path, templates=templates_path), edited)
+    taken.not_placed += differences(taken, load_profile(path, templates=templates_path))
+    folder = Path(out_dir) / output_name(path)
+    if not taken.not_placed and edited.parent.resolve() == folder.resolve():
+        with open_folder(folder, root=Path(out_dir)) as out:
+            out.adopt(edited.name)
+    return taken
+
+
+def deviations(profile: str | Path, *,
+               templates: str | Path | None = DEFAULT_OPTIONS.templates) -> list[Deviation]:
+    """How the city's policy differs from its model, clause by clause, with the reasons
+    the city recorded."""
+    from .deviations import deviations as find
+
+    return find(load(profile, templates=templates))
 
 
 def list_models(*, templates: str | Path | None = DEFAULT_OPTIONS.templates) -> ModelList:
@@ -288,11 +326,11 @@ def _render_job(options: RenderOptions) -> str:
             + (" draft" if options.draft else "") + (" packet" if options.packet else ""))
 
 
-def _fingerprint(model: Model, profile_sha256: str, job: str) -> str:
+def _fingerprint(model: Model, profile_sha256: str, job: str, custom: str) -> str:
     # Everything a job's output depends on: smpgen itself, the model's files, the
-    # profile's bytes and the options.
+    # profile's bytes, the city's own text and the options.
     return hashlib.sha256("\n".join([__version__, model_digest(model), profile_sha256,
-                                     job]).encode()).hexdigest()
+                                     custom, job]).encode()).hexdigest()
 
 
 _MODEL_LINE = re.compile(r"^model:[ \t]*([a-z0-9][a-z0-9-]*)[ \t]*(?:#.*)?$", re.M)
@@ -317,7 +355,9 @@ def _current(path: Path, folder: Path, options: RenderOptions, job: str) -> Rend
         model = get_model(found.group(1) if found else DEFAULT_MODEL, options.templates)
     except ModelError:
         return None
-    fingerprint = _fingerprint(model, hashlib.sha256(raw).hexdigest(), job)
+    from .customize import folder_digest
+
+    fingerprint = _fingerprint(model, hashlib.sha256(raw).hexdigest(), job, folder_digest(path))
     entry = current_outputs(folder, job, fingerprint)
     if entry is None:
         return None
@@ -330,7 +370,8 @@ def _produce(options: RenderOptions, folder: Path, job: str, profile: Profile,
     """Write what ``build`` makes as ``job`` in ``folder``, unless it is current. The
     folder is locked for the whole job, so of two renders started together one writes
     and the other is told the folder is busy."""
-    fingerprint = _fingerprint(profile.model, profile.sha256, job)
+    fingerprint = _fingerprint(profile.model, profile.sha256, job,
+                               profile.custom.digest if profile.custom else "")
     with open_folder(folder, root=options.out_dir) as out:
         if not options.force:
             same = out.unchanged(job, fingerprint)

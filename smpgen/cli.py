@@ -258,7 +258,9 @@ def models(obj: dict[str, Any], show_coverage: bool) -> None:
     models = list_models(templates=obj["templates"])
     uncovered = 0
     for m in models:
-        click.echo(printable(f"{m.id}  {m.version}  {m.origin}  {m.title}  ({m.path})"))
+        based = f", extends {m.extends}" if m.extends else ""
+        click.echo(printable(f"{m.id}  {m.version}  {m.origin}  {m.title}  "
+                             f"({m.home or m.path}{based})"))
         if not show_coverage:
             continue
         for c in coverage(m):
@@ -290,6 +292,44 @@ def schema(obj: dict[str, Any], model_id: str, markdown: bool) -> None:
 
     model = get_model(model_id, obj["templates"])
     click.echo(reference_markdown(model) if markdown else schema_text(model), nl=False)
+
+
+@cli.command("import")
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("docx", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@out_option
+@click.pass_obj
+def import_(obj: dict[str, Any], profile: Path, docx: Path, out_dir: Path) -> None:
+    """Take the edits in a policy DOCX, edited in Word or LibreOffice (typed, or tracked
+    changes, accepted or not), into the city's customization folder beside PROFILE, clause
+    by clause. Prints what it took; exits 1 if something could not be placed."""
+    from .api import import_docx
+
+    taken = import_docx(profile, docx, out_dir=out_dir, templates=obj["templates"])
+    if taken.nothing and not taken.not_placed:
+        click.echo(printable(f"{docx}: no change from {profile.stem}'s policy"))
+    for line in taken.summary():
+        click.echo(printable(line), err=line.startswith("not placed"))
+    for path in taken.written:
+        click.echo(printable(f"wrote {path}"))
+    if taken.not_placed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def deviations(obj: dict[str, Any], profile: Path) -> None:
+    """List how PROFILE's policy differs from its model: each clause changed, added,
+    dropped or moved, each section added, dropped, moved or renamed, with the reason the
+    city recorded in its customization."""
+    from .api import deviations as find
+
+    found = find(profile, templates=obj["templates"])
+    if not found:
+        click.echo(printable(f"{profile}: the policy is the model's text, with the city's values"))
+    for d in found:
+        click.echo(printable(d.line()))
 
 
 def main() -> None:

@@ -9,14 +9,23 @@ from typing import Any, Literal
 
 from .budget import render_budget
 from .context import inlines_of, lookup, model_context, profile_context
+from .customize import (
+    Customization,
+    TextFile,
+    arrange,
+    clauses_of,
+    fill,
+    overlay,
+    section_text,
+)
 from .errors import ModelError, Problem, ProfileError
 from .lint import all_warnings, section_of
 from .modelmanifest import SectionSpec
 from .models import Model
-from .numbering import Scheme, number_sections, references, scheme
+from .numbering import Scheme, number_sections, references, scheme_for
 from .parse import parse_blocks, parse_section
 from .profile import Profile, model_provenance
-from .text import TextRenderer
+from .text import RenderedText, TextRenderer
 from .tree import (
     Blank,
     Block,
@@ -61,9 +70,10 @@ def policy_status(profile: Profile) -> Status:
 
 
 def policy_document(profile: Profile, edition: str = "council",
-                    status: Status | None = None) -> Document:
+                    status: Status | None = None, *, customized: bool = True) -> Document:
     """The policy for a city; ``edition`` is ``council`` or ``annotated``; ``status``
-    overrides :func:`policy_status`."""
+    overrides :func:`policy_status`; ``customized=False`` leaves out the city's own text
+    (the model as it reads with the city's values)."""
     status = status or policy_status(profile)
     context = profile_context(profile)
     doc_values = profile.values["document"]
@@ -80,14 +90,22 @@ def policy_document(profile: Profile, edition: str = "council",
         subject="",
         date=profile.date,
         provenance=profile.provenance,
+        heading_case=doc_values["heading_case"],
+        list_markers=tuple(doc_values["list_markers"] or ()),
     )
     _set_status(info, profile, status)
     info.subject = f"{info.title} of the {plain(info.jurisdiction)}"
     context["edition"] = edition
     context["document"]["status"] = status
     annotated = edition == "annotated"
-    return _assemble(profile.model, context, info, keep_notes=annotated, front_note=annotated,
-                     warnings=all_warnings(profile) if annotated else ())
+    custom = profile.custom if customized else None
+    doc = _assemble(profile.model, context, info, keep_notes=annotated, front_note=annotated,
+                    warnings=all_warnings(profile) if annotated else (), custom=custom)
+    if annotated and custom is not None:
+        from .deviations import deviation_note, deviations
+
+        doc.front.insert(0, deviation_note(deviations(profile)))
+    return doc
 
 
 def with_status(policy: Document, profile: Profile, status: Status) -> Document:
@@ -147,14 +165,21 @@ def model_document(model: Model) -> Document:
 
 def _assemble(model: Model, context: dict[str, Any], info: DocumentInfo, *,
               keep_notes: bool, front_note: bool,
-              warnings: Sequence[Problem] = ()) -> Document:
-    """Render and parse the front note and each included section; with ``warnings`` (the
-    annotated edition), print each beside the section it touches and list them all, with
-    the optional sections chosen, for the front note (``annotations`` in its context)."""
+              warnings: Sequence[Problem] = (), custom: Customization | None = None) -> Document:
+    """Render and parse the front note and each included section, with the city's own
+    text (``custom``) put in; with ``warnings`` (the annotated edition), print each beside
+    the section it touches and list them all, with the optional sections chosen, for the
+    front note (``annotations`` in its context)."""
     renderer = model_renderer(model)
-    numbering = scheme(info.numbering, info.number_prefix)
+    numbering = scheme_for(info)
+    layers = [*model.layers, *([custom] if custom is not None else [])]
+    for layer in layers:
+        for spec in model.sections:  # dropping an optional section switches it off
+            if spec.include_if and layer.dropped(spec.id):
+                _switch_off(context, spec.include_if)
     included = [spec for spec in model.sections
-                if not spec.include_if or lookup(context, spec.include_if)]
+                if (not spec.include_if or lookup(context, spec.include_if))
+                and not any(layer.dropped(spec.id) for layer in layers)]
     placed = [(_beside(w, included), w) for w in warnings]
     context["annotations"] = {
         "warnings": [{"section": _title(model, where), "message": w.message}
@@ -164,22 +189,56 @@ def _assemble(model: Model, context: dict[str, Any], info: DocumentInfo, *,
     }
     front: list[Block] = []
     sections: list[Section] = []
+
+    def render(text: TextFile) -> RenderedText:
+        return fill(text, lambda name: _value(context, name))
+
+    def city_text(section: Section, after: int) -> None:
+        """The clause texts of the layers from ``after`` on, in order."""
+        for layer in layers[after:]:
+            if section.id in layer.texts:
+                overlay(layer, section, render)
+
     with render_budget():  # the limits hold for the whole document
         if front_note and model.front_note:
             rendered = renderer.render(model.front_note, context)
             front = parse_blocks(rendered, keep_notes=True,
                                  where=str(model.path / model.front_note))
         for spec in included:
-            rendered = renderer.render(spec.source, context)
-            section = parse_section(rendered, spec.id, [Text(spec.title)],
-                                    keep_notes=keep_notes, where=str(model.path / spec.source))
-            _check_depth(section, numbering, renderer, spec.source)
+            whole = [i for i, layer in enumerate(layers)
+                     if (c := layer.sections.get(spec.id)) is not None and c.replace]
+            if whole:
+                layer = layers[whole[-1]]
+                section = section_text(layer, spec.id, spec.title, render,
+                                       keep_notes=keep_notes)
+                _check_custom_depth(section, numbering, layer.texts[spec.id])
+                city_text(section, whole[-1] + 1)
+            else:
+                rendered = renderer.render(spec.source, context)
+                section = parse_section(rendered, spec.id, [Text(spec.title)],
+                                        keep_notes=keep_notes,
+                                        where=str(model.path / spec.source))
+                _check_depth(section, numbering, renderer, spec.source)
+                city_text(section, 0)
             beside = [w.message for where, w in placed if where == spec.id]
             if beside:
                 _after_last_note(section, warning_note(beside))
             sections.append(section)
+        known_ids = {spec.id for spec in model.sections}
+        for i, layer in enumerate(layers):
+            own = []
+            for change in layer.own_sections(known_ids):
+                section = section_text(layer, change.id, change.title or "", render,
+                                       keep_notes=keep_notes)
+                _check_custom_depth(section, numbering, layer.texts[change.id])
+                city_text(section, i + 1)
+                own.append(section)
+            known_ids |= {s.id for s in own}
+            sections = arrange(layer, sections, own)
     doc = Document(info, front, sections)
     known = number_sections(doc, numbering)
+    for layer in layers:
+        _check_custom_references(layer, sections, known)
     for section in sections:
         for target in references([section]):
             if target not in known:
@@ -187,6 +246,70 @@ def _assemble(model: Model, context: dict[str, Any], info: DocumentInfo, *,
                                  f"section {target!r}, which is not in this policy (unknown id, "
                                  "or an optional section that is switched off)")
     return doc
+
+
+def _switch_off(context: dict[str, Any], dotted: str) -> None:
+    *parents, last = dotted.split(".")
+    target = context
+    for part in parents:
+        target = target[part]
+    target[last] = False
+
+
+def _value(context: dict[str, Any], name: str) -> Any:
+    """A value a city's text prints, by its dotted name; KeyError when there is none."""
+    try:
+        return lookup(context, name)
+    except (KeyError, TypeError, IndexError):
+        raise KeyError(name) from None
+
+
+def _check_custom_depth(section: Section, numbering: Scheme, text: TextFile) -> None:
+    levels = len(numbering.headings)
+    stack = [section]
+    while stack:
+        node = stack.pop()
+        if node.level > levels:
+            mark = "{#" + node.id.rsplit(".", 1)[-1] + "}"
+            found = text.text.find(mark)
+            line = text.text.count("\n", 0, found) + 1 if found >= 0 else 1
+            raise ProfileError([Problem(text.path, line, "", f"a '{'#' * node.level}' heading is "
+                                        "deeper than the numbering goes; subsections go down "
+                                        f"to '{'#' * levels}'")])
+        stack.extend(b for b in node.blocks if isinstance(b, Section))
+
+
+def _check_custom_references(custom: Customization, sections: list[Section],
+                             known: dict[str, Any]) -> None:
+    """A reference to a section that is not in the city's policy, located: at the city's
+    text that makes it, or at the line of customize.yaml that drops the section."""
+    for section in sections:
+        for found in clauses_of([section]):
+            clause = found.node.id or section.id
+            for target in references([found.node] if isinstance(found.node, Paragraph)
+                                     else found.node.blocks):
+                if target in known:
+                    continue
+                top = target.split(".", 1)[0]
+                text = custom.texts.get(clause.split(".", 1)[0])
+                if text is not None and f'"{target}"' in text.text:
+                    line = text.text.count("\n", 0, text.text.find(f'"{target}"')) + 1
+                    raise ProfileError([Problem(text.path, line, "", f"refers to section "
+                                                f"'{target}', which is not in this policy")])
+                change = custom.sections.get(target) or custom.sections.get(top)
+                if change is not None and change.replace and "." in target:
+                    raise ProfileError([Problem(
+                        custom.changes_path, change.line, f"sections.{change.id}",
+                        f"replaces section '{change.id}' whole, and its text has no "
+                        f"subsection '{target}', which clause {clause} refers to; give "
+                        f"{change.id}.md that subsection ('## Title {{#"
+                        f"{target.rsplit('.', 1)[-1]}}}'), or reword the clause")])
+                if change is not None and change.drop:
+                    raise ProfileError([Problem(
+                        custom.changes_path, change.line, f"sections.{change.id}",
+                        f"drops section '{change.id}', but clause {clause} refers to "
+                        "it; drop or reword that clause too (put its text in "
+                        f"{clause.split('.', 1)[0]}.md)")])
 
 
 def warning_note(messages: list[str]) -> Note:

@@ -11,13 +11,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ModelFileError, ModelManifestError, Problem
 from .fields import MAX_LINE, MAX_PARAGRAPH, check_text, describe
 from .modelfiles import model_file
 from .sourcefile import Loc, SourceFile, dotted
 from .variables import DeclarationError, Variable, parse_group
+
+if TYPE_CHECKING:
+    from .customize import Customization
 
 MANIFEST = "model.yaml"
 ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -72,6 +75,20 @@ class Model:
     summary: dict[str, str]
     """Markdown files drafting the executive summary's ``recommended_action``,
     ``background`` and ``recommendation``."""
+    layers: tuple[Customization, ...] = ()
+    """A variant's changes to the model it extends (a variant of a variant has two), in
+    the format of a city's customization, applied before the city's own."""
+    home: Path | None = None
+    """A variant's own folder (``path`` is where the text it extends lives)."""
+    extends: str | None = None
+    """The id of the model a variant extends."""
+
+    def section_ids(self) -> set[str]:
+        """The ids of every section the model can hold, a variant's own included."""
+        ids = {s.id for s in self.sections}
+        for layer in self.layers:
+            ids |= {c.id for c in layer.own_sections(ids)}
+        return ids
 
     def section(self, section_id: str) -> SectionSpec:
         """The section with ``section_id``."""
@@ -151,6 +168,67 @@ def check_manifest(source: SourceFile, folder: Path, origin: str) -> Model:
 MANIFEST_KEYS = ("id", "title", "version", "publisher", "description", "front_note", "variables",
                  "sections", "tracking_form", "council_summary")
 """Every key a ``model.yaml`` may hold."""
+VARIANT_KEYS = ("id", "extends", "title", "version", "publisher", "description", "variables")
+"""Every key the ``model.yaml`` of a variant (one that ``extends`` another) may hold; its
+changes to the text are in its ``custom/`` folder, in the format of a city's."""
+VARIANT_FOLDER = "custom"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class VariantSpec:
+    """What a variant's ``model.yaml`` declares, before the model it extends is found."""
+
+    id: str
+    extends: str
+    title: str | None
+    version: str
+    publisher: str
+    description: str | None
+    variables: tuple[Variable, ...]
+    folder: Path
+    origin: str
+    path: Path
+    """Its model.yaml."""
+    lines: dict[Loc, int]
+
+
+def check_variant(source: SourceFile, folder: Path, origin: str) -> VariantSpec:
+    """The variant ``source`` (``folder``'s manifest, read) declares; every problem located."""
+    path = folder / MANIFEST
+    raw = source.data
+    problems: list[Problem] = []
+
+    def problem(loc: Loc, message: str) -> None:
+        problems.append(Problem(path, source.line_of(loc), dotted(loc), message))
+
+    for key in raw:
+        if key not in VARIANT_KEYS:
+            problem((key,), "unknown key for a model that extends another; expected one of: "
+                            f"{', '.join(VARIANT_KEYS)} (its changes to the text go in "
+                            f"{VARIANT_FOLDER}/, as a city's customization does)")
+    for key in ("id", "version", "publisher"):
+        if key not in raw:
+            problem((), f"missing '{key}'")
+    model_id, parent = raw.get("id"), raw.get("extends")
+    if not isinstance(model_id, str) or not ID.match(model_id):
+        problem(("id",), "an id uses lower-case letters, digits and hyphens")
+    if not isinstance(parent, str) or not ID.match(parent):
+        problem(("extends",), "expected the id of the model this one extends")
+    elif parent == model_id:
+        problem(("extends",), "a model cannot extend itself")
+    version, publisher = (_text(raw.get(key, ""), (key,), problem) for key in
+                          ("version", "publisher"))
+    title = _text(raw["title"], ("title",), problem) if "title" in raw else None
+    description = _text(raw["description"], ("description",), problem, limit=MAX_PARAGRAPH,
+                        fold=True) if "description" in raw else None
+    errors: list[DeclarationError] = []
+    variables = parse_group(raw.get("variables") or {}, "", ("variables",), errors)
+    for error in errors:
+        problem(error.loc, str(error))
+    if problems:
+        raise ModelManifestError("invalid model manifest", sorted(problems, key=lambda p: p.line))
+    return VariantSpec(str(model_id), str(parent), title, version, publisher, description,
+                       variables, folder, origin, path, dict(source.lines))
 SECTION_KEYS = ("id", "title", "source", "covers", "include_if")
 """Every key of an entry of ``sections:``."""
 _TEXT_TYPES = frozenset({"text", "paragraph", "choice", "url", "email", "state", "integer", "date"})

@@ -8,6 +8,7 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -17,7 +18,14 @@ import yaml
 
 from .errors import ModelError, ModelFileError, ModelManifestError, Problem, ProfileError
 from .modelfiles import folder_entries, model_file, read_model_bytes, stat_stamp
-from .modelmanifest import ID, MANIFEST, check_manifest
+from .modelmanifest import (
+    ID,
+    MANIFEST,
+    VARIANT_FOLDER,
+    VariantSpec,
+    check_manifest,
+    check_variant,
+)
 from .modelmanifest import Model as Model  # where every stage imports it from
 from .sourcefile import load_yaml
 
@@ -127,21 +135,71 @@ def _top_level_id(events: Iterator[yaml.Event]) -> str | None:
     return None
 
 
-def load_model(folder: Path, origin: str = "local") -> Model:
+MAX_CHAIN = 8
+"""The most models one variant may stand on (a variant of a variant of ...)."""
+
+
+def load_model(folder: Path, origin: str = "local", _chain: tuple[Path, ...] = ()) -> Model:
     """Load and check ``folder/model.yaml``; a :class:`ModelManifestError` reports every
     problem with file and line.
 
     Loaded once per version of the folder: editing, adding or removing any file in it
     (a section, model.yaml, a summary part) loads the model afresh, so a long-lived
-    process renders what is on disk now.
+    process renders what is on disk now. A variant (``extends:``) is put together again
+    whenever the model it extends changes, so it inherits every later change.
     """
     folder = folder.resolve()
     stamp = tuple((name, *stat_stamp(info)) for name, info in folder_entries(folder))
-    return _load_model(folder, origin, stamp)
+    loaded = _load_model(folder, origin, stamp)
+    if isinstance(loaded, Model):
+        return loaded
+    if folder in _chain or len(_chain) >= MAX_CHAIN:
+        raise ModelManifestError("invalid model manifest", [Problem(
+            loaded.path, loaded.lines.get(("extends",), 1), "extends",
+            "the models extend one another in a loop (or more than "
+            f"{MAX_CHAIN} deep)")])
+    parent_folder = _find(loaded.extends, folder.parent)
+    if parent_folder is None:
+        raise ModelManifestError("invalid model manifest", [Problem(
+            loaded.path, loaded.lines.get(("extends",), 1), "extends",
+            f"no model {loaded.extends!r} to extend (see 'smpgen models')")])
+    parent = load_model(*parent_folder, _chain=(*_chain, folder))
+    return _variant(loaded, parent)
+
+
+def _find(model_id: str, local_dir: Path) -> tuple[Path, str] | None:
+    """The folder of the model ``model_id`` among the shipped ones and ``local_dir``'s."""
+    ids = {(_declared_id(f) or f.name): (f, o) for f, o in _folders(local_dir)}
+    return ids.get(model_id)
 
 
 @lru_cache(maxsize=64)
-def _load_model(folder: Path, origin: str, _version: tuple[Any, ...]) -> Model:
+def _variant(spec: VariantSpec, parent: Model) -> Model:
+    """``parent`` changed by the variant ``spec``: its own identity, its extra variables,
+    and its customization layered on the parent's."""
+    from .customize import load_folder
+
+    taken = {v.key for v in parent.variables}
+    clash = [v.key for v in spec.variables if v.key in taken]
+    problems = [Problem(spec.path, spec.lines.get(("variables", key), 1), f"variables.{key}",
+                        f"{key} is declared by {parent.id}, the model this one extends")
+                for key in clash]
+    try:
+        layer = load_folder(spec.folder / VARIANT_FOLDER, parent.section_ids())
+    except ProfileError as e:
+        problems += e.problems
+        layer = None
+    if problems:
+        raise ModelManifestError("invalid model manifest", problems)
+    return replace(parent, id=spec.id, title=spec.title or parent.title, version=spec.version,
+                   publisher=spec.publisher, description=spec.description or parent.description,
+                   origin=spec.origin, variables=parent.variables + spec.variables,
+                   layers=parent.layers + ((layer,) if layer else ()), home=spec.folder,
+                   extends=parent.id)
+
+
+@lru_cache(maxsize=64)
+def _load_model(folder: Path, origin: str, _version: tuple[Any, ...]) -> Model | VariantSpec:
     path = folder / MANIFEST
     unreadable = f"model {folder.name}: invalid manifest"
     try:
@@ -153,6 +211,8 @@ def _load_model(folder: Path, origin: str, _version: tuple[Any, ...]) -> Model:
     except RecursionError:  # should the YAML reader ever recurse once per level again
         raise ModelManifestError(
             unreadable, [Problem(path, 1, "", "nests lists or mappings too deeply")]) from None
+    if "extends" in source.data:
+        return check_variant(source, folder, origin)
     return check_manifest(source, folder, origin)
 
 
@@ -165,6 +225,9 @@ def model_digest(model: Model) -> str:
     :class:`Model` (see :func:`load_model`), so the cache follows the files.
     """
     digest = hashlib.sha256()
+    digest.update(f"{model.id}\0{model.version}\0{model.publisher}\0".encode())
+    for layer in model.layers:
+        digest.update(layer.digest.encode() + b"\0")
     for name, info in folder_entries(model.path):
         path = model.path / name
         if stat.S_ISLNK(info.st_mode):

@@ -7,11 +7,14 @@ attorney edits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .tree import (
+    BLANK_LINE,
+    Blank,
     Block,
     Document,
+    DocumentInfo,
     Emphasis,
     Inline,
     Link,
@@ -21,6 +24,7 @@ from .tree import (
     Paragraph,
     Section,
     Strong,
+    Text,
     XRef,
     plain,
 )
@@ -31,7 +35,8 @@ class Level:
     """One level of a numbering scheme, in Word's terms."""
 
     fmt: str
-    """``decimal``, ``lowerLetter``, ``lowerRoman``, ``bullet`` or ``none``."""
+    """``decimal``, ``lowerLetter``, ``upperLetter``, ``lowerRoman``, ``upperRoman``,
+    ``bullet`` or ``none``."""
     text: str
     """Word's level text: ``%1`` is level 1's counter, ``%2`` level 2's, and so on."""
 
@@ -85,6 +90,35 @@ def scheme(name: str, prefix: str | None = None) -> Scheme:
     raise ValueError(f"unknown numbering scheme {name!r}")
 
 
+def scheme_for(info: DocumentInfo) -> Scheme:
+    """The scheme a document is numbered with: its numbering, with the heading case and
+    the list markers the city (or the model) chose in place of the scheme's own."""
+    base = scheme(info.numbering, info.number_prefix)
+    capitals = base.capitals if info.heading_case is None else info.heading_case == "capitals"
+    lists = tuple(marker_level(m, i) for i, m in enumerate(info.list_markers[:3]))
+    lists += base.lists[len(lists):]
+    return replace(base, capitals=capitals, lists=lists)
+
+
+MARKERS = ("(a)", "a.", "a)", "(A)", "A.", "(1)", "1.", "1)", "(i)", "i.", "i)", "(I)", "I.",
+           "bullet")
+"""The list markers a city or a model may choose for a level of ordered lists."""
+
+_FORMATS = {"a": "lowerLetter", "A": "upperLetter", "1": "decimal", "i": "lowerRoman",
+            "I": "upperRoman"}
+
+
+def marker_level(marker: str, depth: int) -> Level:
+    """The :class:`Level` printing ``marker`` (one of :data:`MARKERS`) at list depth
+    ``depth`` (0 for the outermost list)."""
+    if marker == "bullet":
+        return Level("bullet", ("\u2022", "\u2013", "\u2022")[depth % 3])
+    for key, fmt in _FORMATS.items():
+        if key in marker:
+            return Level(fmt, marker.replace(key, f"%{depth + 1}"))
+    raise ValueError(f"unknown list marker {marker!r}")
+
+
 def format_counter(fmt: str, n: int) -> str:
     """``n`` in Word's number format ``fmt``."""
     match fmt:
@@ -92,8 +126,12 @@ def format_counter(fmt: str, n: int) -> str:
             return str(n)
         case "lowerLetter":
             return _letters(n)
+        case "upperLetter":
+            return _letters(n).upper()
         case "lowerRoman":
             return _roman(n).lower()
+        case "upperRoman":
+            return _roman(n)
     return ""
 
 
@@ -187,6 +225,8 @@ def subsections(blocks: list[Block]) -> list[Section]:
 def list_depth_markers(sch: Scheme, depth: int, count: int) -> list[str]:
     """Markers for ``count`` items of an ordered list nested ``depth`` lists deep (0 = top)."""
     level = sch.lists[min(depth, len(sch.lists) - 1)]
+    if level.fmt == "bullet":
+        return [level.text] * count
     text = level.text.replace(f"%{min(depth, len(sch.lists) - 1) + 1}", "{}")
     return [text.format(format_counter(level.fmt, n)) for n in range(1, count + 1)]
 
@@ -216,3 +256,21 @@ def references(blocks: list[Block]) -> list[str]:
 
     walk(blocks)
     return found
+
+
+def printed_text(nodes: list[Inline], sch: Scheme, numbers: dict[str, Numbered]) -> str:
+    """The words of ``nodes`` as the DOCX shows them, references as numbers or titles."""
+    out = []
+    for node in nodes:
+        match node:
+            case Text(text=text):
+                out.append(text)
+            case Strong(children=c) | Emphasis(children=c) | Link(children=c):
+                out.append(printed_text(c, sch, numbers))
+            case Blank(suggestion=s):
+                out.append(BLANK_LINE + (f" ({s})" if s else ""))
+            case XRef():
+                before, after = ref_words(sch, node)
+                core = numbers[node.target].core if node.target in numbers else node.target
+                out.append(before + core + after)
+    return " ".join("".join(out).split())

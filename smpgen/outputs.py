@@ -131,6 +131,34 @@ class OutputFolder:
             shutil.rmtree(staged, ignore_errors=True)
         return [self.path / n for n in files]
 
+    def adopt(self, name: str) -> bool:
+        """Record the file ``name`` as it now is as smpgen's own: a person edited it, and
+        its text has been taken into the city's customization, so the next render may
+        replace it. False when smpgen did not write a file of that name here."""
+        path = self.path / name
+        info = lstat(path)
+        if name not in self.manifest.files or info is None or not stat.S_ISREG(info.st_mode):
+            return False
+        digest = hash_file(path)
+        if digest is None:
+            return False
+        after = Manifest(dict(self.manifest.files), dict(self.manifest.stat),
+                         dict(self.manifest.jobs))
+        after.files[name] = digest
+        after.stat[name] = stamp(info)
+        try:
+            staged = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=self.path))
+            try:
+                write_new(staged / MANIFEST, after.to_json())
+                publish(staged / MANIFEST, self.path / MANIFEST)
+                fsync_folder(self.path)
+            finally:
+                shutil.rmtree(staged, ignore_errors=True)
+        except OSError as e:
+            raise OutputError(f"cannot write into {self.path}: {e.strerror or e}") from None
+        self.manifest = after
+        return True
+
     def _check_targets(self, files: dict[str, bytes], *, force: bool) -> list[str]:
         """The names that hold a person's edits (to back up); raises for anything else that
         smpgen must not replace."""

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .customize import Customization, load_customization
 from .errors import ModelError, Problem, ProfileError, UserError
 from .fields import check_value, describe, field_type, group_model
 from .glyphs import missing_glyphs
@@ -46,6 +47,8 @@ class Profile:
     """The state's public records law."""
     lines: dict[Loc, int]
     """The line of each key in the file, for warnings found later."""
+    custom: Customization | None = None
+    """The city's own text, from the folder beside the profile (see :mod:`smpgen.customize`)."""
 
     def line_of(self, loc: Loc) -> int:
         """The line of ``loc``, or of its nearest parent in the file."""
@@ -121,6 +124,7 @@ def load_profile(path: Path, *, draft: bool = False,
     _cross_checks(source, variables, problems)
     if problems:
         raise ProfileError(sorted(problems, key=lambda p: p.line))
+    custom = load_customization(path, model.section_ids())
     law = records_laws()[values["city"]["state"]] if values["city"]["state"] else None
     warnings = _glyph_warnings(source, values, ())
     if law is not None and not law.verified:
@@ -138,6 +142,7 @@ def load_profile(path: Path, *, draft: bool = False,
         warnings=tuple(warnings),
         records_law=law or _blank_law(),
         lines=source.lines,
+        custom=custom,
     )
 
 

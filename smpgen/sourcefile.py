@@ -82,7 +82,7 @@ class _Loader(yaml.SafeLoader):
 
 def load_yaml(path: Path, *, empty_hint: str = " (see 'smpgen init')") -> SourceFile:
     """Parse ``path`` as a YAML mapping, or raise :class:`ProfileError` naming file and line."""
-    return parse_yaml(path, _read_input(path), empty_hint=empty_hint)
+    return parse_yaml(path, read_input(path), empty_hint=empty_hint)
 
 
 def _fail(path: Path, line: int, message: str) -> ProfileError:
@@ -103,7 +103,7 @@ def _not_regular(path: Path, mode: int) -> ProfileError | None:
                           "(save the YAML to a file and give its name)")
 
 
-def _read_input(path: Path) -> bytes:
+def read_input(path: Path) -> bytes:
     """The bytes of the regular file at ``path``, at most :data:`MAX_BYTES` of them.
 
     A pipe, a device or a folder is refused before it is opened (a FIFO would block the

@@ -314,3 +314,67 @@ def _explain(error: Exception) -> str:
         case MemoryError():
             return "the template ran out of memory"
     return f"the template raised {type(error).__name__}: {error}"
+
+
+# A city's own text ------------------------------------------------------------------------
+
+_VALUE = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*)\s*\}\}")
+_REF = re.compile(r'\{\{\s*ref\(\s*("[a-z0-9.-]+"(?:\s*,\s*"[a-z0-9.-]+")*)\s*\)\s*\}\}')
+_ANY_TAG = re.compile(r"\{\{|\{%|\}\}|%\}")
+
+
+class CustomTextError(Exception):
+    """A problem in a city's own text, at a line of its file."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def fill_values(text: str, lookup_value: Any) -> RenderedText:
+    """A city's own Markdown with its ``{{ name.path }}`` values and ``{{ ref("id") }}``
+    references as placeholders, as the model's text has them; no other template syntax
+    is read (a city's text never runs as a template). ``lookup_value(path)`` gives a
+    value, or raises :class:`KeyError` for a name the profile does not have."""
+    reserved = re.search(f"[{OPEN}{CLOSE}]", text)
+    if reserved:
+        raise CustomTextError(text.count("\n", 0, reserved.start()) + 1,
+                              "U+FDD0 and U+FDD1 are reserved by smpgen; remove them")
+    slots: list[Slot] = []
+    token = _current.set(slots)
+    out: list[str] = []
+    pos = 0
+    try:
+        with render_budget():
+            for match in re.finditer(f"{_VALUE.pattern}|{_REF.pattern}", text):
+                line = text.count("\n", 0, match.start()) + 1
+                _no_tags(text[pos:match.start()], text.count("\n", 0, pos) + 1)
+                out.append(text[pos:match.start()])
+                if match.group(1):
+                    try:
+                        value = lookup_value(match.group(1))
+                    except KeyError:
+                        raise CustomTextError(line, f"{{{{ {match.group(1)} }}}} is not a "
+                                              "value of the profile") from None
+                    if isinstance(value, dict | bool) or value is None:
+                        raise CustomTextError(line, f"{{{{ {match.group(1)} }}}} has no text "
+                                              "to print (a group, a yes/no or an empty value)")
+                    out.append(_finalize(value))
+                else:
+                    targets = [t.strip().strip('"') for t in match.group(2).split(",")]
+                    out.append(_finalize(ref(*targets)))
+                pos = match.end()
+            _no_tags(text[pos:], text.count("\n", 0, pos) + 1)
+            out.append(text[pos:])
+    finally:
+        _current.reset(token)
+    return RenderedText("".join(out), slots)
+
+
+def _no_tags(text: str, first_line: int) -> None:
+    found = _ANY_TAG.search(text)
+    if found:
+        raise CustomTextError(first_line + text.count("\n", 0, found.start()),
+                              "a city's text may hold only {{ name }} values and "
+                              '{{ ref("section-id") }} references; write other braces '
+                              "differently")

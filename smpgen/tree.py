@@ -80,6 +80,9 @@ class Paragraph:
 
     children: list[Inline]
     """Its content."""
+    id: str | None = None
+    """The clause id (``section.clause``) of a paragraph of policy text; None in notes, in
+    a list item's first paragraph (the item carries it) and outside the policy."""
 
 
 @dataclass(slots=True)
@@ -88,6 +91,8 @@ class ListItem:
 
     blocks: list[Block]
     """Paragraphs and nested lists in the item."""
+    id: str | None = None
+    """The clause id (``section.clause``) of the item."""
 
 
 @dataclass(slots=True)
@@ -157,6 +162,10 @@ class DocumentInfo:
     """Printed at the left of every page's footer, e.g. ``Agenda item 6.e. | Attachment A``."""
     provenance: dict[str, str] = field(default_factory=dict)
     """smpgen's version, the model's id and version, and the profile's SHA-256."""
+    heading_case: str | None = None
+    """``capitals`` or ``as-written``; None for the numbering scheme's own."""
+    list_markers: tuple[str, ...] = ()
+    """Markers of ordered lists by level, e.g. ``("(a)", "(i)")``; empty for the scheme's."""
 
 
 @dataclass(slots=True)

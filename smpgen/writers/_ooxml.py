@@ -3,6 +3,7 @@ content controls, the DRAFT watermark, and reproducible zip entries."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from typing import Any
@@ -82,6 +83,13 @@ def bookmark(paragraph: Any, bookmark_id: int, name: str) -> None:
     else:
         p.insert(0, start)
     p.append(end)
+
+
+def id_bookmark(kind: str, ident: str) -> str:
+    """The hidden bookmark name that carries a section's (``kind`` ``S``) or a clause's
+    (``C``) id through Word and LibreOffice: ``_`` hides it from the bookmark list, and a
+    digest of the id keeps it within Word's 40 characters (see :mod:`smpgen.wordimport`)."""
+    return f"_{kind}" + hashlib.sha256(ident.encode()).hexdigest()[:20]
 
 
 def content_control(tag: str, title: str, runs: list[Any]) -> Any:

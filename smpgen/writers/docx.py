@@ -17,7 +17,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Inches, Pt, RGBColor
 
-from ..numbering import Numbered, Scheme, number_sections, ref_words, scheme
+from ..numbering import Numbered, Scheme, number_sections, ref_words, scheme_for
 from ..tree import (
     BLANK_LINE,
     Blank,
@@ -52,9 +52,10 @@ class DocxWriter:
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
-        self.scheme: Scheme = scheme(doc.info.numbering, doc.info.number_prefix)
+        self.scheme: Scheme = scheme_for(doc.info)
         self.numbers: dict[str, Numbered] = number_sections(doc, self.scheme)
         self.bookmarks: dict[str, str] = {}
+        self.next_bookmark = 0
         self.next_num = 100
         self._styles: dict[str, Any] = {}
         self.out = new_docx()
@@ -247,8 +248,8 @@ class DocxWriter:
         """Everything after the title block."""
         # Bookmark names are fixed before writing so forward references resolve, the
         # front note's included.
-        for i, sid in enumerate(self.numbers, start=1):
-            self.bookmarks[sid] = f"_RefSec{i:04d}"
+        for sid in self.numbers:
+            self.bookmarks[sid] = _ooxml.id_bookmark("S", sid)
         for block in self.doc.front:
             self.block(block, note=False)
         for section in self.doc.sections:
@@ -275,8 +276,10 @@ class DocxWriter:
             case Section():
                 self.section(node)
             case Paragraph():
-                self.inlines(self.paragraph("Drafter Note" if note else None),
-                             node.children)
+                p = self.paragraph("Drafter Note" if note else None)
+                self.inlines(p, node.children)
+                if node.id:
+                    self.mark(p, node.id)
             case ListBlock():
                 self.list_block(node, note=note, depth=depth)
             case Note():
@@ -292,7 +295,8 @@ class DocxWriter:
     def section(self, node: Section) -> None:
         heading = self.paragraph(f"Heading {node.level}")
         self.inlines(heading, node.title)
-        _ooxml.bookmark(heading, list(self.numbers).index(node.id) + 1, self.bookmarks[node.id])
+        self.next_bookmark += 1
+        _ooxml.bookmark(heading, self.next_bookmark, self.bookmarks[node.id])
         for b in node.blocks:
             self.block(b, note=False)
 
@@ -318,7 +322,14 @@ class DocxWriter:
                 ppr.append(parse_xml(f'<w:ind {nsdecls("w")} w:left="{indent}" '
                                      f'w:hanging="{LIST_HANGING if first else 0}"/>'))
                 self.inlines(p, b.children)
+                if first and item.id:
+                    self.mark(p, item.id)
                 first = False
+
+    def mark(self, p: Any, clause: str) -> None:
+        """Bookmark a clause's paragraph with its id, for the way back from Word."""
+        self.next_bookmark += 1
+        _ooxml.bookmark(p, self.next_bookmark, _ooxml.id_bookmark("C", clause))
 
     # Inlines ------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from ..numbering import (
     list_depth_markers,
     number_sections,
     ref_text,
-    scheme,
+    scheme_for,
 )
 from ..tree import (
     Blank,
@@ -65,7 +65,7 @@ class HTMLWriter:
 
     def __init__(self, doc: Document, *, extra_css: str = "") -> None:
         self.doc = doc
-        self.scheme: Scheme = scheme(doc.info.numbering, doc.info.number_prefix)
+        self.scheme: Scheme = scheme_for(doc.info)
         self.numbers: dict[str, Numbered] = number_sections(doc, self.scheme)
         self.extra_css = extra_css
 
@@ -73,7 +73,8 @@ class HTMLWriter:
         """The whole page."""
         info = self.doc.info
         title = f"{plain(info.jurisdiction)} \u2014 {info.title}"
-        classes = [f"numbering-{self.scheme.name}"] + (["draft"] if info.draft else [])
+        classes = [f"numbering-{self.scheme.name}"] + (["capitals"] if self.scheme.capitals else [])
+        classes += ["draft"] if info.draft else []
         meta = head_meta(info.subject, info.date, info.provenance)
         parts = [
             "<!DOCTYPE html>\n",
@@ -121,7 +122,7 @@ class HTMLWriter:
             case Section():
                 return self.section(node)
             case Paragraph():
-                return f"<p>{self.inlines(node.children)}</p>\n"
+                return f"<p{_clause(node.id)}>{self.inlines(node.children)}</p>\n"
             case ListBlock():
                 return self.list_block(node, depth)
             case Note():
@@ -147,7 +148,7 @@ class HTMLWriter:
         else:
             markers = ["\u2022"] * len(node.items)
             tag = "ul"
-        items = "".join(f"<li>{self.item_blocks(i.blocks, depth, m)}</li>\n"
+        items = "".join(f"<li{_clause(i.id)}>{self.item_blocks(i.blocks, depth, m)}</li>\n"
                         for m, i in zip(markers, node.items, strict=True))
         return f'<{tag} class="marked">\n{items}</{tag}>\n'
 
@@ -189,6 +190,11 @@ class HTMLWriter:
                 return f'<a class="xref" href="#{escape(node.target)}">' \
                        f"{escape(ref_text(self.scheme, self.numbers[node.target], node))}</a>"
         raise UnknownNode(NAME, node)
+
+
+def _clause(clause: str | None) -> str:
+    """The attribute naming a clause's id (for the editor and for people finding ids)."""
+    return f' data-clause="{escape(clause)}"' if clause else ""
 
 
 def write_html(doc: Document) -> str:
