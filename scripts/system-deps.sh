@@ -3,10 +3,11 @@
 #   runtime: Pango and HarfBuzz (WeasyPrint lays out the PDF with them; the subsetter
 #            makes embedded fonts byte-identical from run to run)
 #   tests:   poppler-utils (pdftoppm, pdftotext), qpdf (--check), LibreOffice Writer
-#            (converts every DOCX the tests produce)
+#            (converts every DOCX the tests produce), python3-uno (the tests edit
+#            policies in LibreOffice through its API, as a person would)
 set -euo pipefail
 runtime=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0)
-tests=(poppler-utils qpdf libreoffice-writer-nogui)
+tests=(poppler-utils qpdf libreoffice-writer-nogui python3-uno)
 want=("${runtime[@]}")
 [ "${1:-}" = "--tests" ] && want+=("${tests[@]}")
 missing=()
