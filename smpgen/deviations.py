@@ -39,7 +39,8 @@ class Deviation:
 
 def deviations(profile: Profile) -> list[Deviation]:
     """Every difference between the city's policy and the model with the city's values,
-    sections first, in the city's order."""
+    sections first, in the city's order. A section the city adds, replaces whole or drops
+    is one line, its clauses not listed again."""
     from .document import policy_document
 
     custom = profile.custom
@@ -50,23 +51,40 @@ def deviations(profile: Profile) -> list[Deviation]:
     out: list[Deviation] = []
     base_sections = _sections(base.sections)
     my_sections = _sections(mine.sections)
-    base_order = [s for s in base_sections if "." not in s]
-    my_order = [s for s in my_sections if "." not in s]
-    moved = _moved(base_order, my_order)
+    added = {sid for sid in my_sections if "." not in sid and sid not in base_sections}
+    replaced = {c.id for c in custom.sections.values() if c.replace and c.id in my_sections}
+    dropped = {c.id for c in custom.sections.values() if c.drop and "." not in c.id}
+    whole = added | replaced | dropped
+
+    def inside(item: str) -> bool:
+        """Whether ``item`` belongs to a section listed as a whole."""
+        return item.split(".", 1)[0] in whole and "." in item
+
+    moved = _moved([s for s in base_sections if "." not in s],
+                   [s for s in my_sections if "." not in s])
     for sid, section in my_sections.items():
         title = plain(section.title)
-        if sid not in base_sections:
+        if inside(sid):
+            continue
+        if sid in added or (sid not in base_sections and "." in sid):
             out.append(Deviation("added", "section", sid, title, custom.why(sid)))
             continue
-        if plain(base_sections[sid].title) != title:
+        if sid in replaced:
+            out.append(Deviation("replaced", "section", sid, title, custom.why(sid)))
+        if sid in base_sections and plain(base_sections[sid].title) != title:
             out.append(Deviation("renamed", "section", sid,
                                  f"{plain(base_sections[sid].title)} \u2192 {title}",
                                  custom.why(sid)))
         if sid in moved:
             out.append(Deviation("moved", "section", sid, title, custom.why(sid)))
-    for sid, section in base_sections.items():
-        if sid not in my_sections:
-            out.append(Deviation("dropped", "section", sid, plain(section.title),
+    for change in custom.sections.values():
+        if change.drop and not inside(change.id):
+            known = base_sections.get(change.id)
+            title = plain(known.title) if known else _model_title(profile, change.id)
+            out.append(Deviation("dropped", "section", change.id, title, change.why))
+    for sid, gone in base_sections.items():
+        if sid not in my_sections and sid not in dropped and not inside(sid):
+            out.append(Deviation("dropped", "section", sid, plain(gone.title),
                                  custom.why(sid)))
     sch = scheme_for(mine.info)
     numbers = number_sections(mine, sch)
@@ -78,10 +96,17 @@ def deviations(profile: Profile) -> list[Deviation]:
 
     base_clauses = {f.node.id: f for f in clauses_of(list(base.sections)) if f.node.id}
     my_clauses = {f.node.id: f for f in clauses_of(list(mine.sections)) if f.node.id}
-    base_seq = [c for c in base_clauses if c.split(".", 1)[0] in my_sections]
-    clause_moved = _moved([c for c in base_seq if c in my_clauses],
-                          [c for c in my_clauses if c in base_clauses])
+    where = {cid: _home(mine.sections, cid) for cid in my_clauses}
+    clause_moved = {cid for cid in my_clauses if cid in base_clauses
+                    and where[cid] != cid.split(".", 1)[0]}
+    for section in mine.sections:
+        base_order = [c for c in base_clauses if c.split(".", 1)[0] == section.id
+                      and c in my_clauses and where[c] == section.id]
+        mine_order = [c for c in my_clauses if where[c] == section.id and c in base_order]
+        clause_moved |= _moved(base_order, mine_order)
     for cid, found in my_clauses.items():
+        if inside(cid) or where[cid] in whole:
+            continue
         text = clause_text(found.node)
         why = custom.why(cid)
         if cid not in base_clauses:
@@ -92,10 +117,25 @@ def deviations(profile: Profile) -> list[Deviation]:
         if cid in clause_moved:
             out.append(Deviation("moved", "clause", cid, shown(found.node), why))
     for cid, found in base_clauses.items():
-        if cid not in my_clauses and cid.split(".", 1)[0] in my_sections:
+        if cid not in my_clauses and not inside(cid) and cid.split(".", 1)[0] in my_sections:
             out.append(Deviation("dropped", "clause", cid,
                                  _start(clause_text(found.node)), custom.why(cid)))
     return out
+
+
+def _home(sections: list[Section], clause: str) -> str:
+    """The top-level section a clause sits in now (a city may move it to another)."""
+    for section in sections:
+        if any(f.node.id == clause for f in clauses_of([section])):
+            return section.id
+    return ""
+
+
+def _model_title(profile: Profile, section: str) -> str:
+    try:
+        return profile.model.section(section).title
+    except KeyError:
+        return section
 
 
 def clause_text(node: Paragraph | ListItem) -> str:

@@ -98,7 +98,7 @@ def policy_document(profile: Profile, edition: str = "council",
     context["edition"] = edition
     context["document"]["status"] = status
     annotated = edition == "annotated"
-    custom = profile.custom if customized else None
+    custom = profile.custom if customized else _switches_only(profile.custom, profile.model)
     doc = _assemble(profile.model, context, info, keep_notes=annotated, front_note=annotated,
                     warnings=all_warnings(profile) if annotated else (), custom=custom)
     if annotated and custom is not None:
@@ -173,13 +173,8 @@ def _assemble(model: Model, context: dict[str, Any], info: DocumentInfo, *,
     renderer = model_renderer(model)
     numbering = scheme_for(info)
     layers = [*model.layers, *([custom] if custom is not None else [])]
-    for layer in layers:
-        for spec in model.sections:  # dropping an optional section switches it off
-            if spec.include_if and layer.dropped(spec.id):
-                _switch_off(context, spec.include_if)
-    included = [spec for spec in model.sections
-                if (not spec.include_if or lookup(context, spec.include_if))
-                and not any(layer.dropped(spec.id) for layer in layers)]
+    chosen = set(city_sections(model, context, custom))  # dropping one switches it off
+    included = [spec for spec in model.sections if spec.id in chosen]
     placed = [(_beside(w, included), w) for w in warnings]
     context["annotations"] = {
         "warnings": [{"section": _title(model, where), "message": w.message}
@@ -246,6 +241,38 @@ def _assemble(model: Model, context: dict[str, Any], info: DocumentInfo, *,
                                  f"section {target!r}, which is not in this policy (unknown id, "
                                  "or an optional section that is switched off)")
     return doc
+
+
+def _switches_only(custom: Customization | None, model: Model) -> Customization | None:
+    """Of a city's customization, only the optional sections it drops: the model with the
+    city's values and the same sections switched off, for comparing with the city's text."""
+    if custom is None:
+        return None
+    optional = {spec.id for spec in model.sections if spec.include_if}
+    drops = {k: c for k, c in custom.sections.items() if c.drop and k in optional}
+    return Customization(custom.folder, custom.changes_path, sections=drops)
+
+
+def city_sections(model: Model, context: dict[str, Any],
+                  custom: Customization | None) -> list[str]:
+    """Switch off the optional sections the model's variant or the city drops, and give
+    the ids of the top-level sections the city's policy holds (as ``policy_sections``
+    in ``context``, for the executive summary and any text that depends on them)."""
+    layers = [*model.layers, *([custom] if custom is not None else [])]
+    for layer in layers:
+        for spec in model.sections:
+            if spec.include_if and layer.dropped(spec.id):
+                _switch_off(context, spec.include_if)
+    ids = [spec.id for spec in model.sections
+           if (not spec.include_if or lookup(context, spec.include_if))
+           and not any(layer.dropped(spec.id) for layer in layers)]
+    known = {spec.id for spec in model.sections}
+    for layer in layers:
+        own = [c.id for c in layer.own_sections(known)]
+        known |= set(own)
+        ids += own
+    context["policy_sections"] = ids
+    return ids
 
 
 def _switch_off(context: dict[str, Any], dotted: str) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from .budget import render_budget
 from .context import profile_context
-from .document import model_renderer
+from .document import city_sections, model_renderer
 from .errors import ModelError, ModelFileMissing
 from .modelfiles import model_file
 from .numbering import references
@@ -55,6 +55,7 @@ def summary_document(profile: Profile, attachments: list[str]) -> Document:
     """The executive summary for ``profile``; ``attachments`` name the packet's parts."""
     council = profile.values["council"]
     context = profile_context(profile)
+    city_sections(profile.model, context, profile.custom)
     for key, suggestion in _BLANKS.items():
         if context["council"][key] is None:
             context["council"][key] = Blank(f"council.{key}", suggestion)

@@ -247,6 +247,11 @@ class _Reader:
         showing = True
         for child in node:
             tag = child.tag
+            if tag in (f"{W}del", f"{W}moveFrom"):
+                # deleted text is not read, but its bookmarks still name the paragraph
+                for mark in child.iter(f"{W}bookmarkStart"):
+                    self._bookmark(mark.get(f"{W}name", ""), para)
+                continue
             if tag in _SKIP:
                 continue
             if tag == f"{W}bookmarkStart":
@@ -286,7 +291,8 @@ class _Reader:
                 self._inline(child, parts, para, bold=bold, italic=italic)
 
     def _bookmark(self, name: str, para: Para) -> None:
-        kind, ident = self.names.get(name, ("", ""))
+        # LibreOffice names the copy of a bookmark that a tracked move pastes "<name>_Copy_1".
+        kind, ident = self.names.get(re.sub(r"_Copy_\d+$", "", name), ("", ""))
         if kind == "C":
             if para.clause is None:
                 para.clause = ident
@@ -342,7 +348,13 @@ def _mark_deleted(p: Any) -> bool:
 
 
 def _join(first: Para, second: Para) -> Para:
-    """Two paragraphs made one by a deleted paragraph mark."""
+    """Two paragraphs made one by a deleted paragraph mark. A paragraph left with no text
+    (deleted or moved away whole) leaves the next one as it is; its ids are kept as
+    ``extra``, dropped only if they are found nowhere else."""
+    if not first.text:
+        second.extra = [*([first.clause] if first.clause else []), *first.extra,
+                        *second.extra]
+        return second
     if second.clause and second.clause != first.clause:
         first.extra.append(second.clause)
     first.extra += second.extra
@@ -555,7 +567,13 @@ def _sections_of(paras: list[Para], taken: Taken) -> list[_Edited]:
     for para in paras:
         if para.style in _NOTE_STYLES or not (para.text or para.level):
             continue
-        if para.level and para.style.startswith("Heading"):
+        # A bookmark says what a paragraph is; its style only when it has none (LibreOffice
+        # can save the style of a paragraph whose mark was deleted on the next one).
+        heading = para.section is not None or (
+            para.clause is None and para.level > 0 and para.style.startswith("Heading"))
+        if heading:
+            if para.section is not None:
+                para.level = para.section.count(".") + 1
             title = para.text
             parent = parents.get(para.level - 1) if para.level > 1 else None
             section = _Edited(para.section, title, para.level, parent=parent)
@@ -643,13 +661,14 @@ class _Plan:
                  taken: Taken) -> None:
         order: list[str] = []  # clause ids in the edited file's order
         where: dict[str, str] = {}  # clause id -> top section id it sits in now
+        present = {p.clause for part in edited for p in part.paras if p.clause}
         for part in edited:
             top = part.id.split(".", 1)[0] if part.id else None
             if top is None or top in self.whole:
                 continue  # written whole
             for para in part.paras:
                 for joined in para.extra:
-                    if joined in clauses and joined != para.clause:
+                    if joined in clauses and joined != para.clause and joined not in present:
                         self.clauses.setdefault(joined, {})["drop"] = True
                         taken.dropped.append(joined)
                 if para.clause in clauses and para.clause not in where:
