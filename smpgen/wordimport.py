@@ -602,6 +602,15 @@ class _Plan:
         self.whole: dict[str, str] = {}  # sections written whole
         self.model_ids = {s.id for s in profile.model.sections}
         self.edited: list[_Edited] = []
+        custom = profile.custom
+        self.own: set[str] = set()
+        """The sections whose whole text is the city's: written again whole when changed."""
+        if custom is not None:
+            self.own = {c.id for c in custom.own_sections(profile.model.section_ids())}
+            self.own |= {c.id for c in custom.sections.values() if c.replace and "." not in c.id}
+        self.touched: set[str] = set()
+        """The city's own sections the file changes."""
+        self._values: dict[str, str] | None = None
 
     def compare(self, edited: list[_Edited], taken: Taken) -> None:
         self.edited = edited
@@ -666,19 +675,29 @@ class _Plan:
             top = part.id.split(".", 1)[0] if part.id else None
             if top is None or top in self.whole:
                 continue  # written whole
+            own = top in self.own
             for para in part.paras:
                 for joined in para.extra:
                     if joined in clauses and joined != para.clause and joined not in present:
-                        self.clauses.setdefault(joined, {})["drop"] = True
+                        if joined.split(".", 1)[0] in self.own:
+                            self.touched.add(joined.split(".", 1)[0])
+                        else:
+                            self.clauses.setdefault(joined, {})["drop"] = True
                         taken.dropped.append(joined)
                 if para.clause in clauses and para.clause not in where:
                     cid = para.clause
+                    if own and cid.split(".", 1)[0] != top:
+                        self.touched.add(top)  # a clause moved into the city's own text
                     where[cid] = top or ""
                     order.append(cid)
                     found = clauses[cid]
-                    if clause_printed(found.node, self.scheme, self.numbers) != para.text:
+                    before = clause_printed(found.node, self.scheme, self.numbers)
+                    if before != para.text:
+                        para.markdown = self.values_kept(para.markdown, before, para.text)
                         self._text(cid, para)
                         taken.changed.append(cid)
+                        if own:
+                            self.touched.add(top)
                     continue
                 local = _unique(_slug(" ".join(para.text.split()[:4])) or "clause",
                                 {c.split(".", 1)[1] for c in used if c.startswith(top + ".")})
@@ -689,15 +708,26 @@ class _Plan:
                 where[cid] = top
                 order.append(cid)
                 taken.added.append(cid)
+                if own:
+                    self.touched.add(top)
         for cid in clauses:
-            if cid not in where and cid.split(".", 1)[0] not in {
+            home = cid.split(".", 1)[0]
+            if cid not in where and home not in {
                     s for s, v in self.sections.items() if v.get("drop")}:
-                self.clauses.setdefault(cid, {})["drop"] = True
+                if home in self.own:
+                    self.touched.add(home)
+                else:
+                    self.clauses.setdefault(cid, {})["drop"] = True
                 if cid not in taken.dropped:
                     taken.dropped.append(cid)
         known = [c for c in clauses if c in where]
         moved = _moved(known, [c for c in order if c in clauses])
         for cid in order:
+            if where[cid] in self.own:  # the city's own text is written again in order
+                if cid in moved:
+                    self.touched.add(where[cid])
+                    taken.moved.append(cid)
+                continue
             if cid in taken.added or cid in moved:
                 index = order.index(cid)
                 if index and where[order[index - 1]] == where[cid]:
@@ -706,6 +736,36 @@ class _Plan:
                     self.clauses.setdefault(cid, {})["before"] = order[index + 1]
                 if cid in moved:
                     taken.moved.append(cid)
+
+    def values_kept(self, markdown: str, before: str, after: str) -> str:
+        """``markdown`` with each profile value the edit left as it was (printed as often
+        after the edit as before) written as ``{{ name }}`` again, so the clause still
+        follows the profile. A value that several fields share is left as typed."""
+        for value, name in self.value_names().items():
+            count = before.count(value)
+            if count and after.count(value) == count:
+                markdown = markdown.replace(escape_markdown(value), "{{ " + name + " }}")
+        return markdown
+
+    def value_names(self) -> dict[str, str]:
+        """The profile's values that name one field alone, longest first."""
+        if self._values is None:
+            from .context import profile_context
+
+            found: dict[str, set[str]] = {}
+
+            def walk(node: Any, path: str) -> None:
+                if isinstance(node, dict):
+                    for key, value in node.items():
+                        walk(value, f"{path}.{key}" if path else str(key))
+                elif isinstance(node, str) and len(node) >= 6 and path.split(".")[0] in \
+                        _VALUE_GROUPS and path not in _NOT_VALUES:
+                    found.setdefault(node, set()).add(path)
+
+            walk(profile_context(self.profile), "")
+            self._values = {v: next(iter(p)) for v, p in sorted(
+                found.items(), key=lambda item: -len(item[0])) if len(p) == 1}
+        return self._values
 
     def _text(self, cid: str, para: Para) -> None:
         section, local = cid.split(".", 1)
@@ -723,14 +783,13 @@ class _Plan:
             path = folder / f"{sid}.md"
             write_new_file(path, text.encode(), replace=path.exists())
             written.append(path)
-        for section, units in self.texts.items():
+        for section in sorted(set(self.texts) | self.touched):
             if section in self.whole:
                 continue
-            own = custom is not None and (section not in self.model_ids or (
-                section in custom.sections and custom.sections[section].replace))
             path = folder / f"{section}.md"
             existing = custom.texts[section].text if custom and section in custom.texts else ""
-            text = self.own_text(section, existing) if own else _replace_units(existing, units)
+            text = self.own_text(section, existing) if section in self.own else \
+                _replace_units(existing, self.texts[section])
             write_new_file(path, text.encode(), replace=path.exists())
             written.append(path)
         if self.sections or self.clauses:
@@ -740,8 +799,7 @@ class _Plan:
     def own_text(self, section: str, existing: str) -> str:
         """The whole text of a section the city wrote, as the edited file has it: a
         paragraph left as it was keeps its block of ``existing`` (values and all)."""
-        raw = {m.group(1): b.strip() for b in re.split(r"\n\s*\n", existing)
-               if (m := re.search(r"\{#([a-z0-9][a-z0-9-]*)\}\s*$", b.strip()))}
+        raw = _raw_units(existing)
         lines = []
         for part in self.edited:
             if part.id is None or not (part.id == section or part.id.startswith(section + ".")):
@@ -769,7 +827,8 @@ class _Plan:
 
         path = folder / CHANGES
         yaml = YAML()
-        yaml.width = 88
+        yaml.width = 4096  # never fold the person's lines
+        yaml.preserve_quotes = True
         data = yaml.load(path.read_text("utf-8")) if path.exists() else None
         if not isinstance(data, CommentedMap):
             data = CommentedMap()
@@ -796,6 +855,29 @@ class _Plan:
         return path
 
 
+_VALUE_GROUPS = {"city", "officials", "records", "public_comments", "review", "blocking",
+                 "records_law"}
+"""The profile's groups whose values a changed clause may print again as ``{{ name }}``."""
+_NOT_VALUES = {"city.kind", "city.state", "city.state_name", "records_law.state"}
+"""Values that are also ordinary words of the text ("City", "Minnesota")."""
+
+
+def _raw_units(text: str) -> dict[str, str]:
+    """The city's text cut into its clauses as written: each piece ends with the line that
+    carries its ``{#id}`` (a list item's continuation lines and indentation kept)."""
+    out: dict[str, str] = {}
+    piece: list[str] = []
+    for line in text.splitlines():
+        if not piece and not line.strip():
+            continue
+        piece.append(line)
+        match = re.search(r"\{#([a-z0-9][a-z0-9-]*)\}\s*$", line)
+        if match:
+            out[match.group(1)] = "\n".join(piece).rstrip()
+            piece = []
+    return out
+
+
 def _replace_units(existing: str, units: dict[str, str]) -> str:
     """``existing`` clause texts (blocks ending in ``{#id}``) with ``units`` put in: a
     block of the same id replaced, new ones added at the end."""
@@ -816,7 +898,8 @@ def _replace_units(existing: str, units: dict[str, str]) -> str:
 def _markdown_line(para: Para, local: str) -> str:
     marker = ""
     if para.level and not para.style.startswith("Heading"):
-        marker = "  " * (para.level - 1) + ("1. " if para.ordered else "- ")
+        # four spaces a level nest under "- " and "1. " alike
+        marker = "    " * (para.level - 1) + ("1. " if para.ordered else "- ")
     return f"{marker}{para.markdown} {{#{local}}}"
 
 

@@ -175,7 +175,10 @@ def test_typed_edits_are_taken_and_render_again_to_the_same_text(city: Path) -> 
     changes = yaml.safe_load((custom / "customize.yaml").read_text("utf-8"))
     assert changes["sections"] == {"scope": {"title": "Who This Policy Covers"}}
     assert changes["clauses"]["discretion.city-owns-accounts"] == {"drop": True}
-    assert "accurate, plain" in (custom / "purpose.md").read_text("utf-8")
+    purpose = (custom / "purpose.md").read_text("utf-8")
+    assert "accurate, plain" in purpose
+    # a value the edit left alone still follows the profile
+    assert "[{{ city.website }}](<{{ city.website }}>)" in purpose
 
     # the edited file is smpgen's again: rendering replaces it without complaint
     again = rerender(city)
