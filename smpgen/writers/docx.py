@@ -306,6 +306,7 @@ class DocxWriter:
         self.next_num += 1
         self.numbering.append(_ooxml.num(num_id, abstract, restart_levels=3))
         ilvl = min(depth, 2)
+        last: Any = None
         for item in node.items:
             first = True
             for b in item.blocks:
@@ -325,6 +326,10 @@ class DocxWriter:
                 if first and item.id:
                     self.mark(p, item.id)
                 first = False
+                last = p
+        if depth == 0 and not note and last is not None:
+            # the list ends with the space a paragraph has after it, not an item's
+            last.paragraph_format.space_after = Pt(8)
 
     def mark(self, p: Any, clause: str) -> None:
         """Bookmark a clause's paragraph with its id, for the way back from Word."""
