@@ -104,9 +104,7 @@ def check_manifest(source: SourceFile, folder: Path, origin: str) -> Model:
     path = folder / MANIFEST
     raw = source.data
     problems: list[Problem] = []
-
-    def problem(loc: Loc, message: str) -> None:
-        problems.append(Problem(path, source.line_of(loc), dotted(loc), message))
+    problem = _reporter(source, path, problems)
 
     for key in raw:
         if key not in MANIFEST_KEYS:
@@ -197,9 +195,7 @@ def check_variant(source: SourceFile, folder: Path, origin: str) -> VariantSpec:
     path = folder / MANIFEST
     raw = source.data
     problems: list[Problem] = []
-
-    def problem(loc: Loc, message: str) -> None:
-        problems.append(Problem(path, source.line_of(loc), dotted(loc), message))
+    problem = _reporter(source, path, problems)
 
     for key in raw:
         if key not in VARIANT_KEYS:
@@ -245,6 +241,13 @@ SUMMARY_KEYS = ("recommended_action", "background", "timing", "alternatives", "f
 
 Report = Callable[[Loc, str], None]
 """Adds a located problem of the manifest."""
+
+
+def _reporter(source: SourceFile, path: Path, problems: list[Problem]) -> Report:
+    """A :data:`Report` adding to ``problems``, located in ``source``."""
+    def problem(loc: Loc, message: str) -> None:
+        problems.append(Problem(path, source.line_of(loc), dotted(loc), message))
+    return problem
 Refer = Callable[[Loc, str, str, Callable[[Variable], bool]], None]
 """Checks that a name the manifest gives at a place is a variable of the wanted kind."""
 

@@ -89,6 +89,16 @@ def import_(city: Path, docx: Path) -> Any:
     return run(["import", str(city), str(docx), "--out", str(city.parent.parent / "out")])
 
 
+def took(result: Any, *, moved: str) -> None:
+    """The import took the edits both kinds of test make, each named by its clause."""
+    assert result.exit_code == 0, result.output
+    for line in ("clauses changed (1): purpose.accuracy-and-website",
+                 "clauses added (1): purpose.the-council-adopts-this",
+                 "clauses dropped (1): discretion.city-owns-accounts",
+                 f"clauses moved (1): {moved}", "headings renamed (1): scope"):
+        assert line in result.output
+
+
 def rerender(city: Path) -> Any:
     return run(["render", str(city), "--format", "docx", "--out",
                 str(city.parent.parent / "out"), "-q"])
@@ -163,14 +173,7 @@ def test_typed_edits_are_taken_and_render_again_to_the_same_text(city: Path) -> 
     edited = doc.save(policy(city))
     expected = body_text(edited)
 
-    result = import_(city, edited)
-    assert result.exit_code == 0, result.output
-    out = result.output
-    assert "clauses changed (1): purpose.accuracy-and-website" in out
-    assert "clauses added (1): purpose.the-council-adopts-this" in out
-    assert "clauses dropped (1): discretion.city-owns-accounts" in out
-    assert "clauses moved (1): purpose.accuracy-and-website" in out
-    assert "headings renamed (1): scope" in out
+    took(import_(city, edited), moved="purpose.accuracy-and-website")
     custom = city.with_name("lakeview-mn.custom")
     changes = yaml.safe_load((custom / "customize.yaml").read_text("utf-8"))
     assert changes["sections"] == {"scope": {"title": "Who This Policy Covers"}}
@@ -299,14 +302,7 @@ def test_edits_made_in_libreoffice_come_back(city: Path, track: bool, accept: bo
                                  if x.startswith("An employee who violates this policy")))
     assert expected[before + 1].startswith("Anyone who learns of a violation")
 
-    result = import_(city, edited)
-    assert result.exit_code == 0, result.output
-    out = result.output
-    assert "clauses changed (1): purpose.accuracy-and-website" in out
-    assert "clauses added (1): purpose.the-council-adopts-this" in out
-    assert "clauses dropped (1): discretion.city-owns-accounts" in out
-    assert "clauses moved (1): violations.reporting-violations" in out
-    assert "headings renamed (1): scope" in out
+    took(import_(city, edited), moved="violations.reporting-violations")
     assert rerender(city).exit_code == 0
     assert body_text(policy(city)) == expected
     text = docx_text(policy(city))
