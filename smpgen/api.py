@@ -16,6 +16,7 @@ from .models import DEFAULT_MODEL, Model, find_models, get_model, model_digest
 from .options import DEFAULT_OPTIONS, EDITIONS, Edition, RenderOptions
 from .outputs import current_outputs, open_folder
 from .sourcefile import MAX_BYTES
+from .tree import plain
 from .version import __version__
 from .writers import (
     FORM_FORMATS,
@@ -213,6 +214,39 @@ def render_model(
     files = document_files(doc, bundle.slug(doc.info.title) + "-model", options.formats)
     with open_folder(folder, root=options.out_dir) as out:
         return RenderResult(out.write(files, force=options.force), [])
+
+
+def redline(
+    profile: str | Path,
+    *,
+    against: str = "model",
+    formats: Iterable[Format] = DEFAULT_OPTIONS.formats,
+    out_dir: str | Path = DEFAULT_OPTIONS.out_dir,
+    templates: str | Path | None = DEFAULT_OPTIONS.templates,
+    force: bool = DEFAULT_OPTIONS.force,
+) -> RenderResult:
+    """Write the city's policy as a redline into ``out_dir/<profile name>/``: every
+    difference from ``against`` (``model``: the model rendered with the same values) as
+    Word tracked changes in the DOCX, and underlined and struck through in the PDF and
+    HTML."""
+    from . import bundle
+    from .document import policy_document
+    from .profile import load_profile
+    from .redline import redline as marked
+
+    if against != "model":
+        raise UserError(f"unknown text to compare with: {against!r}; choose model")
+    options = _options(formats, out_dir, False, "council", templates, force, False, 1)
+    path = Path(profile)
+    loaded = load_profile(path, templates=options.templates)
+    mine = policy_document(loaded)
+    base = policy_document(loaded, customized=False)
+    doc = marked(base, mine, author=plain(mine.info.jurisdiction), date=loaded.date,
+                 against="the model with the City's values")
+    files = document_files(doc, bundle.slug(doc.info.title) + "-redline", options.formats)
+    folder = options.out_dir / output_name(path)
+    with open_folder(folder, root=options.out_dir) as out:
+        return RenderResult(out.write(files, force=options.force), list(loaded.warnings))
 
 
 def validate(profiles: Iterable[str | Path], *, draft: bool = False, strict: bool = False,

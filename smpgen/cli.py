@@ -294,6 +294,24 @@ def schema(obj: dict[str, Any], model_id: str, markdown: bool) -> None:
     click.echo(reference_markdown(model) if markdown else schema_text(model), nl=False)
 
 
+@cli.command()
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--against", type=click.Choice(["model"]), default="model", show_default=True,
+              help="The text the changes are from: model (the model with the city's values).")
+@format_option
+@out_option
+@force_option
+@click.pass_obj
+def redline(obj: dict[str, Any], profile: Path, against: str, formats: tuple[Format, ...],
+            out_dir: Path, force: bool) -> None:
+    """Write PROFILE's policy as a redline: every difference from the model as Word
+    tracked changes (DOCX), underlined and struck through (PDF, HTML)."""
+    from .api import redline as write
+
+    _report(write(profile, against=against, formats=formats or DEFAULT_OPTIONS.formats,
+                  out_dir=out_dir, templates=obj["templates"], force=force))
+
+
 @cli.command("import")
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("docx", type=click.Path(dir_okay=False, exists=True, path_type=Path))

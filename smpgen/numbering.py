@@ -13,10 +13,12 @@ from .tree import (
     BLANK_LINE,
     Blank,
     Block,
+    Deleted,
     Document,
     DocumentInfo,
     Emphasis,
     Inline,
+    Inserted,
     Link,
     ListBlock,
     ListItem,
@@ -239,7 +241,7 @@ def references(blocks: list[Block]) -> list[str]:
         for n in nodes:
             if isinstance(n, XRef):
                 found.append(n.target)
-            elif isinstance(n, Strong | Emphasis | Link):
+            elif isinstance(n, Strong | Emphasis | Link | Inserted | Deleted):
                 inline(n.children)
 
     def walk(items: list[Block] | list[ListItem]) -> None:
@@ -265,7 +267,8 @@ def printed_text(nodes: list[Inline], sch: Scheme, numbers: dict[str, Numbered])
         match node:
             case Text(text=text):
                 out.append(text)
-            case Strong(children=c) | Emphasis(children=c) | Link(children=c):
+            case Strong(children=c) | Emphasis(children=c) | Link(children=c) | \
+                    Inserted(children=c):
                 out.append(printed_text(c, sch, numbers))
             case Blank(suggestion=s):
                 out.append(BLANK_LINE + (f" ({s})" if s else ""))

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .numbering import Numbered
 
 # Inline nodes ---------------------------------------------------------------------------
 
@@ -69,7 +73,28 @@ class XRef:
     """One of several references printed together: "Sections 4 and 7"."""
 
 
-Inline = Text | Strong | Emphasis | Link | Blank | XRef
+@dataclass(slots=True)
+class Inserted:
+    """Text a redline shows as inserted (a tracked insertion in the DOCX)."""
+
+    children: list[Inline]
+    """What was inserted: text, a reference, a blank (never another change)."""
+
+
+@dataclass(slots=True)
+class Deleted:
+    """Text a redline shows as deleted (a tracked deletion in the DOCX)."""
+
+    children: list[Inline]
+    """What was deleted: text, a reference, a blank (never another change)."""
+
+
+Inline = Text | Strong | Emphasis | Link | Blank | XRef | Inserted | Deleted
+
+Change = str | None
+"""How a redline marks a whole paragraph, list item or section: ``inserted``,
+``deleted``, ``moved-from`` (where a moved clause was), ``moved-to`` (where it is now), or
+None for one that is in both texts (its words may still differ)."""
 
 
 # Block nodes ----------------------------------------------------------------------------
@@ -83,6 +108,8 @@ class Paragraph:
     id: str | None = None
     """The clause id (``section.clause``) of a paragraph of policy text; None in notes, in
     a list item's first paragraph (the item carries it) and outside the policy."""
+    change: Change = None
+    """In a redline, how the whole paragraph is marked."""
 
 
 @dataclass(slots=True)
@@ -93,6 +120,8 @@ class ListItem:
     """Paragraphs and nested lists in the item."""
     id: str | None = None
     """The clause id (``section.clause``) of the item."""
+    change: Change = None
+    """In a redline, how the whole item is marked."""
 
 
 @dataclass(slots=True)
@@ -125,6 +154,8 @@ class Section:
     """1 for a top-level section, 2 for a subsection, 3 below that."""
     blocks: list[Block]
     """Content in order, subsections included."""
+    change: Change = None
+    """In a redline, how the whole section is marked."""
 
 
 Block = Paragraph | ListBlock | Note | Section
@@ -169,6 +200,22 @@ class DocumentInfo:
 
 
 @dataclass(slots=True)
+class Redline:
+    """What a redline (see :mod:`smpgen.redline`) knows besides its marks."""
+
+    author: str
+    """Who every change is attributed to (the city, or the model's name and version)."""
+    date: dt.date | None
+    """When; None for smpgen's fixed date (equal input, equal bytes)."""
+    against: str
+    """The text the changes are from, in words: "the model with the City's values"."""
+    numbers: dict[str, Numbered]
+    """Each section's number in the text with every change accepted."""
+    old_numbers: dict[str, Numbered]
+    """Each section's number in the text the changes are from (for deleted sections)."""
+
+
+@dataclass(slots=True)
 class Document:
     """A whole rendered document."""
 
@@ -178,6 +225,8 @@ class Document:
     """Blocks before the first section (e.g. the model edition's opening note)."""
     sections: list[Section]
     """Top-level sections in order."""
+    redline: Redline | None = None
+    """Set when the document is a redline: its blocks and inlines carry changes."""
 
 
 def plain(inlines: list[Inline]) -> str:
@@ -187,7 +236,8 @@ def plain(inlines: list[Inline]) -> str:
         match node:
             case Text(text=text):
                 out.append(text)
-            case Strong(children=c) | Emphasis(children=c) | Link(children=c):
+            case Strong(children=c) | Emphasis(children=c) | Link(children=c) | \
+                    Inserted(children=c) | Deleted(children=c):
                 out.append(plain(c))
             case Blank(suggestion=s):
                 out.append(BLANK_LINE + (f" ({s})" if s else ""))

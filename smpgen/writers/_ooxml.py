@@ -72,6 +72,17 @@ def field(instr: str, result: str) -> Any:
                      f'<w:t xml:space="preserve">{escape(result)}</w:t></w:r></w:fldSimple>')
 
 
+def field_runs(instr: str, result: str) -> list[Any]:
+    """A field as runs (begin, instruction, separate, ``result``, end): the form a tracked
+    change may hold, a ``w:fldSimple`` being outside what it allows."""
+    parts = ('<w:fldChar w:fldCharType="begin"/>',
+             f'<w:instrText xml:space="preserve"> {escape(instr)} </w:instrText>',
+             '<w:fldChar w:fldCharType="separate"/>',
+             f'<w:t xml:space="preserve">{escape(result)}</w:t>',
+             '<w:fldChar w:fldCharType="end"/>')
+    return [parse_xml(f"<w:r {W}>{part}</w:r>") for part in parts]
+
+
 def bookmark(paragraph: Any, bookmark_id: int, name: str) -> None:
     """Bookmark a whole paragraph (the target of REF fields)."""
     start = parse_xml(f'<w:bookmarkStart {W} w:id="{bookmark_id}" w:name={quoteattr(name)}/>')

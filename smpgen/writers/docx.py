@@ -22,9 +22,11 @@ from ..tree import (
     BLANK_LINE,
     Blank,
     Block,
+    Deleted,
     Document,
     Emphasis,
     Inline,
+    Inserted,
     Link,
     ListBlock,
     Note,
@@ -56,6 +58,11 @@ class DocxWriter:
         self.numbers: dict[str, Numbered] = number_sections(doc, self.scheme)
         self.bookmarks: dict[str, str] = {}
         self.next_bookmark = 0
+        """The last id given to a bookmark or a tracked change (one counter for both)."""
+        self.deleted = 0
+        """How deep inside deleted text the writer is."""
+        self.moves: dict[str, str] = {}
+        """A moved clause's or section's id to the name pairing its two places."""
         self.next_num = 100
         self._styles: dict[str, Any] = {}
         self.out = new_docx()
@@ -69,6 +76,14 @@ class DocxWriter:
         self.title_block()
         self.body()
         self.properties()
+        if self.doc.redline is not None:  # the attorney's own edits are tracked too
+            settings = self.out.settings.element
+            tab = settings.find(qn("w:defaultTabStop"))
+            track = parse_xml(f'<w:trackRevisions {nsdecls("w")}/>')
+            if tab is not None:
+                tab.addprevious(track)
+            else:
+                settings.append(track)
         buf = io.BytesIO()
         self.out.save(buf)
         return _ooxml.pin_zip(buf.getvalue())
@@ -277,8 +292,9 @@ class DocxWriter:
                 self.section(node)
             case Paragraph():
                 p = self.paragraph("Drafter Note" if note else None)
-                self.inlines(p, node.children)
-                if node.id:
+                self.changed_inlines(p, node.change, node.children)
+                self.track(p, node.change, node.id)
+                if node.id and node.change != "moved-from":
                     self.mark(p, node.id)
             case ListBlock():
                 self.list_block(node, note=note, depth=depth)
@@ -294,9 +310,11 @@ class DocxWriter:
 
     def section(self, node: Section) -> None:
         heading = self.paragraph(f"Heading {node.level}")
-        self.inlines(heading, node.title)
-        self.next_bookmark += 1
-        _ooxml.bookmark(heading, self.next_bookmark, self.bookmarks[node.id])
+        self.changed_inlines(heading, node.change, node.title)
+        self.track(heading, node.change, node.id)
+        if node.change != "moved-from":  # the target of references is where it is now
+            self.next_bookmark += 1
+            _ooxml.bookmark(heading, self.next_bookmark, self.bookmarks[node.id])
         for b in node.blocks:
             self.block(b, note=False)
 
@@ -322,14 +340,89 @@ class DocxWriter:
                 indent = LIST_INDENT * (ilvl + 1) + (360 if note else 0)
                 ppr.append(parse_xml(f'<w:ind {nsdecls("w")} w:left="{indent}" '
                                      f'w:hanging="{LIST_HANGING if first else 0}"/>'))
-                self.inlines(p, b.children)
-                if first and item.id:
+                change = item.change or b.change
+                self.changed_inlines(p, change, b.children)
+                self.track(p, change, item.id if first else None)
+                if first and item.id and change != "moved-from":
                     self.mark(p, item.id)
                 first = False
                 last = p
         if depth == 0 and not note and last is not None:
             # the list ends with the space a paragraph has after it, not an item's
             last.paragraph_format.space_after = Pt(8)
+
+    # Redlines -----------------------------------------------------------------------
+
+    def changed_inlines(self, p: Any, change: str | None, nodes: list[Inline]) -> None:
+        """A block's inlines; inside a block deleted (or moved away) references print
+        the numbers they had before."""
+        gone = change in ("deleted", "moved-from")
+        self.deleted += gone
+        try:
+            self.inlines(p, nodes)
+        finally:
+            self.deleted -= gone
+
+    def revision(self, kind: str, **extra: str) -> Any:
+        """A ``w:ins``, ``w:del``, ``w:moveFrom`` ... element with the next id (shared with
+        bookmarks, so every id in the file is unique), the redline's author and date."""
+        redline = self.doc.redline
+        assert redline is not None
+        self.next_bookmark += 1
+        when = (redline.date or FIXED_TIME.date()).isoformat() + "T00:00:00Z"
+        attrs = " ".join(f"w:{k}={quoteattr(v)}" for k, v in extra.items())
+        return parse_xml(f'<w:{kind} {nsdecls("w")} w:id="{self.next_bookmark}" '
+                         f"w:author={quoteattr(redline.author)} w:date={quoteattr(when)} "
+                         f"{attrs}/>")
+
+    def track(self, p: Any, change: str | None, key: str | None) -> None:
+        """Mark a whole paragraph as a tracked change: its runs and its paragraph mark, and
+        for a move the range that pairs its old and new places."""
+        if change is None or self.doc.redline is None:
+            return
+        kind = {"inserted": "ins", "deleted": "del", "moved-to": "moveTo",
+                "moved-from": "moveFrom"}[change]
+        ppr = p._p.get_or_add_pPr()
+        self.wrap(p._p, list(p._p).index(ppr) + 1, kind)
+        rpr = ppr.find(qn("w:rPr"))
+        if rpr is None:
+            rpr = parse_xml(f'<w:rPr {nsdecls("w")}/>')
+            ppr.append(rpr)
+        rpr.append(self.revision(kind))
+        if kind in ("moveTo", "moveFrom"):
+            name = self.moves.setdefault(key or f"anonymous-{len(self.moves)}",
+                                         f"move{len(self.moves) + 1}")
+            start = self.revision(f"{kind}RangeStart", name=name)
+            ppr.addnext(start)
+            p._p.append(parse_xml(f'<w:{kind}RangeEnd {nsdecls("w")} '
+                                  f'w:id="{start.get(qn("w:id"))}"/>'))
+
+    def wrap(self, parent: Any, start: int, kind: str) -> None:
+        """Put the runs among ``parent``'s children from ``start`` on into ``kind``
+        elements; a hyperlink's runs are put in one inside it (a change may hold runs,
+        never a hyperlink)."""
+        group: list[Any] = []
+
+        def flush() -> None:
+            if group:
+                element = self.revision(kind)
+                group[0].addprevious(element)
+                for run in group:
+                    element.append(run)
+                if kind == "del":
+                    for tag, new in (("w:t", "w:delText"), ("w:instrText", "w:delInstrText")):
+                        for el in element.iter(qn(tag)):
+                            el.tag = qn(new)
+                group.clear()
+
+        for child in list(parent)[start:]:
+            if child.tag in (qn("w:r"), qn("w:sdt")):
+                group.append(child)
+                continue
+            flush()
+            if child.tag == qn("w:hyperlink"):
+                self.wrap(child, 0, kind)
+        flush()
 
     def mark(self, p: Any, clause: str) -> None:
         """Bookmark a clause's paragraph with its id, for the way back from Word."""
@@ -360,9 +453,9 @@ class DocxWriter:
                 self.inlines(p, node.children, bold=bold, italic=italic)
                 for r in list(p._p)[start:]:
                     link.append(r)
-                    if r.tag == qn("w:r"):
-                        r.get_or_add_rPr().insert(0, parse_xml(
-                            f'<w:rStyle {nsdecls("w")} w:val="Hyperlink"/>'))
+                for r in link.iter(qn("w:r")):  # a redline's runs are inside its changes
+                    r.get_or_add_rPr().insert(0, parse_xml(
+                        f'<w:rStyle {nsdecls("w")} w:val="Hyperlink"/>'))
                 p._p.append(link)
             case Blank():
                 runs = [p.add_run(BLANK_LINE)._r]
@@ -378,12 +471,35 @@ class DocxWriter:
                 switches = "\\w \\h" if self.scheme.numbered else "\\h"
                 if before:
                     p.add_run(before)
-                p._p.append(_ooxml.field(f"REF {self.bookmarks[node.target]} {switches}",
-                                         self.numbers[node.target].core))
+                instr = f"REF {self.bookmarks[node.target]} {switches}"
+                if self.doc.redline is None:
+                    p._p.append(_ooxml.field(instr, self.numbers[node.target].core))
+                else:  # runs, which a tracked change may hold (a simple field it may not)
+                    for run in _ooxml.field_runs(instr, self.ref_number(node.target).core):
+                        p._p.append(run)
                 if after:
                     p.add_run(after)
+            case Inserted() | Deleted():
+                start = len(p._p)
+                gone = isinstance(node, Deleted)
+                self.deleted += gone
+                try:
+                    self.inlines(p, node.children, bold=bold, italic=italic)
+                finally:
+                    self.deleted -= gone
+                self.wrap(p._p, start, "del" if gone else "ins")
             case _:
                 raise UnknownNode(NAME, node)
+
+    def ref_number(self, target: str) -> Numbered:
+        """A reference's number: in a redline, as the text reads with the changes
+        accepted, or inside deleted text as it read before."""
+        redline = self.doc.redline
+        if redline is not None:
+            chosen = redline.old_numbers if self.deleted else redline.numbers
+            if target in chosen:
+                return chosen[target]
+        return self.numbers[target]
 
 
 _HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"

@@ -14,12 +14,15 @@ from ..numbering import (
     ref_text,
     scheme_for,
 )
+from ..redline import has_changes
 from ..tree import (
     Blank,
     Block,
+    Deleted,
     Document,
     Emphasis,
     Inline,
+    Inserted,
     Link,
     ListBlock,
     Note,
@@ -68,6 +71,8 @@ class HTMLWriter:
         self.scheme: Scheme = scheme_for(doc.info)
         self.numbers: dict[str, Numbered] = number_sections(doc, self.scheme)
         self.extra_css = extra_css
+        self.deleted = 0
+        """How deep inside deleted text the writer is (a reference there reads as before)."""
 
     def write(self) -> str:
         """The whole page."""
@@ -112,6 +117,12 @@ class HTMLWriter:
                 for k, lines in info.table)
             caption = f"<caption>{escape(info.table_caption)}</caption>" if info.table_caption else ""
             out.append(f'<table class="details">{caption}{cells}</table>\n')
+        if self.doc.redline is not None:
+            out.append('<p class="redline-legend"><strong>How to read this redline.</strong> '
+                       "Text inserted is <ins>underlined</ins>; text deleted is "
+                       "<del>struck through</del>; a clause or section that was moved is "
+                       "struck through twice where it was and underlined twice where it now "
+                       "is; a bar in the margin marks every changed paragraph.</p>\n")
         out.append("</header>\n")
         return "".join(out)
 
@@ -122,7 +133,8 @@ class HTMLWriter:
             case Section():
                 return self.section(node)
             case Paragraph():
-                return f"<p{_clause(node.id)}>{self.inlines(node.children)}</p>\n"
+                return (f"<p{_clause(node.id)}{self.marks(node.change, node.children)}>"
+                        f"{self.changed(node.change, node.children)}</p>\n")
             case ListBlock():
                 return self.list_block(node, depth)
             case Note():
@@ -133,11 +145,50 @@ class HTMLWriter:
 
     def section(self, node: Section) -> str:
         tag = f"h{node.level + 1}"
-        number = self.numbers[node.id].label
+        number = self.number(node).label
         num = f'<span class="num">{escape(number)}</span> ' if number else ""
         body = "".join(self.block(b) for b in node.blocks)
-        return (f'<section id="{escape(node.id)}" class="level-{node.level}">\n'
-                f"<{tag}>{num}{self.inlines(node.title)}</{tag}>\n{body}</section>\n")
+        # a moved section's old place carries no id: the new place is the target
+        ident = "" if node.change == "moved-from" else f' id="{escape(node.id)}"'
+        return (f'<section{ident} class="level-{node.level}">\n'
+                f"<{tag}{self.marks(node.change, node.title)}>{num}"
+                f"{self.changed(node.change, node.title)}</{tag}>\n{body}</section>\n")
+
+    def number(self, node: Section) -> Numbered:
+        """A section's number: in a redline, as the text reads with the changes accepted,
+        or for a section deleted (or moved away), as it read before."""
+        redline = self.doc.redline
+        if redline is None:
+            return self.numbers[node.id]
+        if node.change in ("deleted", "moved-from"):
+            return redline.old_numbers.get(node.id, Numbered("", "", ""))
+        return redline.numbers.get(node.id, self.numbers[node.id])
+
+    def marks(self, change: str | None, inlines: list[Inline]) -> str:
+        """The class of a changed block in a redline: its kind of change, and the bar in
+        the margin that marks every changed paragraph."""
+        if change:
+            return f' class="change change-{change}"'
+        return ' class="change"' if self.doc.redline and has_changes(inlines) else ""
+
+    def changed(self, change: str | None, inlines: list[Inline]) -> str:
+        """Inlines of a block, read as before the changes if the block was deleted."""
+        gone = change in ("deleted", "moved-from")
+        self.deleted += gone
+        try:
+            return self.inlines(inlines)
+        finally:
+            self.deleted -= gone
+
+    def ref_number(self, target: str) -> Numbered:
+        """What a reference prints: in a redline, the number in the text with the changes
+        accepted, or inside deleted text the number as it read before."""
+        redline = self.doc.redline
+        if redline is not None:
+            chosen = redline.old_numbers if self.deleted else redline.numbers
+            if target in chosen:
+                return chosen[target]
+        return self.numbers[target]
 
     def list_block(self, node: ListBlock, depth: int) -> str:
         # Markers are printed as text at the start of each item's first paragraph, so they
@@ -148,7 +199,8 @@ class HTMLWriter:
         else:
             markers = ["\u2022"] * len(node.items)
             tag = "ul"
-        items = "".join(f"<li{_clause(i.id)}>{self.item_blocks(i.blocks, depth, m)}</li>\n"
+        items = "".join(f"<li{_clause(i.id)}{self.marks(i.change, [])}>"
+                        f"{self.item_blocks(i.blocks, depth, m)}</li>\n"
                         for m, i in zip(markers, node.items, strict=True))
         return f'<{tag} class="marked">\n{items}</{tag}>\n'
 
@@ -159,7 +211,8 @@ class HTMLWriter:
             if isinstance(b, ListBlock):
                 out.append(self.list_block(b, depth + 1))
             elif i == 0 and isinstance(b, Paragraph):
-                out.append(f"<p>{span}{self.inlines(b.children)}</p>\n")
+                out.append(f"<p{self.marks(b.change, b.children)}>{span}"
+                           f"{self.changed(b.change, b.children)}</p>\n")
             else:
                 out.append(self.block(b, depth))
         if not blocks or not isinstance(blocks[0], Paragraph):
@@ -187,8 +240,17 @@ class HTMLWriter:
                 return (f'<span class="blank" title="{escape(node.name)}">'
                         f'<span class="line">________</span>{suggestion}</span>')
             case XRef():
+                numbered = self.ref_number(node.target)
                 return f'<a class="xref" href="#{escape(node.target)}">' \
-                       f"{escape(ref_text(self.scheme, self.numbers[node.target], node))}</a>"
+                       f"{escape(ref_text(self.scheme, numbered, node))}</a>"
+            case Inserted():
+                return f"<ins>{self.inlines(node.children)}</ins>"
+            case Deleted():
+                self.deleted += 1
+                try:
+                    return f"<del>{self.inlines(node.children)}</del>"
+                finally:
+                    self.deleted -= 1
         raise UnknownNode(NAME, node)
 
 
