@@ -16,7 +16,6 @@ from .models import DEFAULT_MODEL, Model, find_models, get_model, model_digest
 from .options import DEFAULT_OPTIONS, EDITIONS, Edition, RenderOptions
 from .outputs import current_outputs, open_folder
 from .sourcefile import MAX_BYTES
-from .tree import plain
 from .version import __version__
 from .writers import (
     FORM_FORMATS,
@@ -147,9 +146,11 @@ def packet(
     draft: bool = DEFAULT_OPTIONS.draft,
     templates: str | Path | None = DEFAULT_OPTIONS.templates,
     force: bool = DEFAULT_OPTIONS.force,
+    redline: bool = False,
 ) -> RenderResult:
     """Write one council packet PDF: the executive summary, then the policy and the blank
-    tracking form as lettered attachments, each page footed with the agenda number."""
+    tracking form (and with ``redline`` the policy's redline against the model, for an
+    amendment) as lettered attachments, each page footed with the agenda number."""
     from . import bundle
     from .profile import load_profile
 
@@ -157,9 +158,10 @@ def packet(
     path = Path(profile)
     folder = options.out_dir / output_name(path)
     loaded = load_profile(path, draft=options.draft, templates=options.templates)
-    return _produce(options, folder, "packet" + (" draft" if draft else ""), loaded,
+    job = "packet" + (" draft" if draft else "") + (" redline" if redline else "")
+    return _produce(options, folder, job, loaded,
                     [*_warnings(loaded), *_council_warnings(loaded)],
-                    lambda: bundle.packet_files(loaded))
+                    lambda: bundle.packet_files(loaded, redline=redline))
 
 
 def fill_form(
@@ -230,19 +232,15 @@ def redline(
     Word tracked changes in the DOCX, and underlined and struck through in the PDF and
     HTML."""
     from . import bundle
-    from .document import policy_document
+    from .document import policy_document, policy_status
     from .profile import load_profile
-    from .redline import redline as marked
 
     if against != "model":
         raise UserError(f"unknown text to compare with: {against!r}; choose model")
     options = _options(formats, out_dir, False, "council", templates, force, False, 1)
     path = Path(profile)
     loaded = load_profile(path, templates=options.templates)
-    mine = policy_document(loaded)
-    base = policy_document(loaded, customized=False)
-    doc = marked(base, mine, author=plain(mine.info.jurisdiction), date=loaded.date,
-                 against="the model with the City's values")
+    doc = bundle.model_redline(loaded, policy_document(loaded), policy_status(loaded))
     files = document_files(doc, bundle.slug(doc.info.title) + "-redline", options.formats)
     folder = options.out_dir / output_name(path)
     with open_folder(folder, root=options.out_dir) as out:

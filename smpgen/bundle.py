@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import partial
 
-from .document import policy_document, policy_status, with_status
+from .document import Status, policy_document, policy_status, with_status
 from .form import TrackingForm
 from .options import Edition
 from .parallel import NO_WORKERS, Workers
@@ -35,7 +35,8 @@ def slug(title: str) -> str:
 
 
 def city_files(profile: Profile, edition: Edition, formats: tuple[Format, ...], *,
-               packet: bool = False, workers: Workers = NO_WORKERS) -> dict[str, bytes]:
+               packet: bool = False, workers: Workers = NO_WORKERS,
+               redline: bool = False) -> dict[str, bytes]:
     """What ``smpgen render`` writes: the policy, and for the council edition the form,
     the executive summary and (with ``packet``) the council packet.
 
@@ -52,7 +53,7 @@ def city_files(profile: Profile, edition: Edition, formats: tuple[Format, ...], 
         return _run([(partial(document_files, policy, stem, others), others),
                      (partial(document_files, policy, stem, pdf), pdf)], workers, [stem])
     form = tracking_form(profile) if profile.model.tracking_form else None
-    summary = summary_document(profile, attachments(profile, policy))
+    summary = summary_document(profile, attachments(profile, policy, redline=redline))
     if packet:
         labels = [packet_label(profile, i) for i in range(2)]
         item = agenda_label(profile)
@@ -68,6 +69,12 @@ def city_files(profile: Profile, edition: Edition, formats: tuple[Format, ...], 
         if form is not None:
             parts.append(PacketPart(f"{FORM_STEM}.pdf", f"{attachment_name(1)}: {form.title}",
                                     form, labels[1]))
+        if redline:  # an amendment's packet shows the council what changes
+            marked = model_redline(profile, proposed, "proposed")
+            index = len(parts) - 1
+            parts.append(PacketPart(f"{stem}-redline.pdf",
+                                    f"{attachment_name(index)}: {REDLINE_TITLE}", marked,
+                                    packet_label(profile, index)))
         work = [(partial(_the_rest, policy, stem, summary, form, others, others), others),
                 (partial(write_packet_files, parts, PACKET_NAME, title, own=bool(pdf)), ("packet",))]
     else:
@@ -102,12 +109,28 @@ def _in_order(parts: list[dict[str, bytes]], stems: list[str]) -> dict[str, byte
     return {name: files[name] for name in sorted(files, key=key)}
 
 
-def attachments(profile: Profile, policy: Document) -> list[str]:
+REDLINE_TITLE = "Redline of the Policy against the Model"
+"""The redline's name among a packet's attachments."""
+
+
+def model_redline(profile: Profile, policy: Document, status: Status) -> Document:
+    """``policy`` (at ``status``) marked with its differences from the model rendered with
+    the same values (see :mod:`smpgen.redline`), the city the author of every change."""
+    from .redline import redline
+
+    base = policy_document(profile, customized=False, status=status)
+    return redline(base, policy, author=plain(policy.info.jurisdiction), date=profile.date,
+                   against="the model with the City's values")
+
+
+def attachments(profile: Profile, policy: Document, *, redline: bool = False) -> list[str]:
     """The item's attachments, lettered: those the packet carries behind the summary (as
     its bookmarks name them), then the council's own (``council.attachments``)."""
     names = [policy.info.title]
     if profile.model.tracking_form:
         names.append("Removed Comment Tracking Form")
+    if redline:
+        names.append(REDLINE_TITLE)
     names += profile.values["council"]["attachments"]
     return [f"{attachment_name(i)}: {name}" for i, name in enumerate(names)]
 
@@ -124,7 +147,8 @@ def packet_label(profile: Profile, index: int) -> str:
     return f"{agenda} | {attachment_name(index)}" if agenda else attachment_name(index)
 
 
-def packet_files(profile: Profile) -> dict[str, bytes]:
-    """The council packet alone: summary, then the policy and the blank form as
-    attachments, every page footed with the agenda number."""
-    return city_files(profile, "council", (), packet=True)
+def packet_files(profile: Profile, *, redline: bool = False) -> dict[str, bytes]:
+    """The council packet alone: summary, then the policy and the blank form (and with
+    ``redline`` the policy's redline against the model) as attachments, every page footed
+    with the agenda number."""
+    return city_files(profile, "council", (), packet=True, redline=redline)

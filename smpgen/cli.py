@@ -199,13 +199,18 @@ def _render_batch(paths: list[Path], jobs: int, quiet: bool,
 @click.option("--draft", is_flag=True,
               help="Build the packet even with required values missing; they print as blanks.")
 @force_option
+@click.option("--redline", is_flag=True,
+              help="Add the policy's redline against the model as an attachment (for an "
+                   "amendment, or to show the council each change from the model).")
 @click.pass_obj
-def packet(obj: dict[str, Any], profile: Path, out_dir: Path, draft: bool, force: bool) -> None:
-    """Write one council packet PDF: summary, policy (Attachment A), form (Attachment B)."""
+def packet(obj: dict[str, Any], profile: Path, out_dir: Path, draft: bool, force: bool,
+           redline: bool) -> None:
+    """Write one council packet PDF: summary, policy (Attachment A), form (Attachment B),
+    and with --redline the policy's redline against the model (Attachment C)."""
     from .api import packet as build_packet
 
     _report(build_packet(profile, out_dir=out_dir, draft=draft, templates=obj["templates"],
-                         force=force))
+                         force=force, redline=redline))
 
 
 @cli.group()

@@ -284,3 +284,20 @@ def test_libreoffice_reads_the_redline(city: Path) -> None:
 
     assert body(accepted["paragraphs"], "Purpose and Intent") == body(mine, "Purpose and Intent")
     assert body(rejected["paragraphs"], "Purpose") == body(base, "Purpose")
+
+
+def test_the_packet_carries_the_redline_for_an_amendment(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    profile = REPO / "city_profiles" / "granite-bay-co.yaml"
+    result = run(["packet", str(profile), "--redline", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(tmp_path / "granite-bay-co" / "council-packet.pdf")
+    marks = [o for o in reader.outline if not isinstance(o, list)]
+    assert marks[-1].title == "Attachment C: Redline of the Policy against the Model"
+    pages = [page.extract_text() for page in reader.pages]
+    assert "Attachment C: Redline of the Policy against the Model" in pages[0] + pages[1]
+    start = reader.get_destination_page_number(marks[-1])
+    assert "How to read this redline." in pages[start]
+    assert all("Attachment C" in page for page in pages[start:])
+    assert "Status: Proposed for adoption" in pages[start]
