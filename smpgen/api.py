@@ -16,6 +16,7 @@ from .models import DEFAULT_MODEL, Model, find_models, get_model, model_digest
 from .options import DEFAULT_OPTIONS, EDITIONS, Edition, RenderOptions
 from .outputs import current_outputs, open_folder
 from .sourcefile import MAX_BYTES
+from .tree import plain
 from .version import __version__
 from .writers import (
     FORM_FORMATS,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from .deviations import Deviation
     from .profile import Profile
     from .tree import Document
+    from .upgrade import Upgrade
     from .wordimport import Taken
 
 
@@ -230,21 +232,83 @@ def redline(
     """Write the city's policy as a redline into ``out_dir/<profile name>/``: every
     difference from ``against`` (``model``: the model rendered with the same values) as
     Word tracked changes in the DOCX, and underlined and struck through in the PDF and
-    HTML."""
+    HTML; ``against`` may also name another release of the model (``0.2.0``)."""
     from . import bundle
     from .document import policy_document, policy_status
     from .profile import load_profile
 
-    if against != "model":
-        raise UserError(f"unknown text to compare with: {against!r}; choose model")
     options = _options(formats, out_dir, False, "council", templates, force, False, 1)
     path = Path(profile)
     loaded = load_profile(path, templates=options.templates)
-    doc = bundle.model_redline(loaded, policy_document(loaded), policy_status(loaded))
+    if against == "model":
+        doc = bundle.model_redline(loaded, policy_document(loaded), policy_status(loaded))
+    else:  # another release of the model, with the city's values
+        from .redline import redline as marked
+
+        other = load_profile(path, templates=options.templates, model_version=against)
+        mine = policy_document(loaded)
+        base = policy_document(other, customized=False, status=policy_status(loaded))
+        doc = marked(base, mine, author=plain(mine.info.jurisdiction), date=loaded.date,
+                     against=f"release {against} of the model with the City's values")
     files = document_files(doc, bundle.slug(doc.info.title) + "-redline", options.formats)
     folder = options.out_dir / output_name(path)
     with open_folder(folder, root=options.out_dir) as out:
         return RenderResult(out.write(files, force=options.force), list(loaded.warnings))
+
+
+def upgrade(
+    profile: str | Path,
+    *,
+    to: str | None = None,
+    formats: Iterable[Format] = ("docx", "pdf"),
+    out_dir: str | Path = DEFAULT_OPTIONS.out_dir,
+    templates: str | Path | None = DEFAULT_OPTIONS.templates,
+    force: bool = DEFAULT_OPTIONS.force,
+) -> Upgrade:
+    """Carry the city's text to release ``to`` of its model (the newest by default),
+    merged by clause id; record the new release in the profile (keeping its comments) and
+    write the redline of the city's new text against its current one, conflicts shown
+    beside their clauses, into ``out_dir/<profile name>/``."""
+    from . import bundle
+    from .upgrade import plan, record_version
+
+    options = _options(formats, out_dir, False, "council", templates, force, False, 1)
+    path = Path(profile)
+    result, _new = plan(path, to, options.templates)
+    if result.redline is None:
+        return result
+    stem = bundle.slug(result.redline.info.title) + f"-upgrade-{result.new}"
+    files = document_files(result.redline, stem, options.formats)
+    folder = options.out_dir / output_name(path)
+    with open_folder(folder, root=options.out_dir) as out:
+        result.written = out.write(files, force=options.force)
+    record_version(path, result.new)
+    return result
+
+
+def release_notes(model: str, after: str, upto: str, *,
+                  formats: Iterable[Format] = DEFAULT_OPTIONS.formats,
+                  out_dir: str | Path = DEFAULT_OPTIONS.out_dir,
+                  templates: str | Path | None = DEFAULT_OPTIONS.templates,
+                  force: bool = DEFAULT_OPTIONS.force) -> RenderResult:
+    """Write the release notes of ``model``'s releases after ``after`` up to ``upto`` into
+    ``out_dir/<model id>/``."""
+    from .profile import model_provenance
+    from .upgrade import release_notes as notes
+    from .upgrade import releases_between
+
+    options = _options(formats, out_dir, False, "council", templates, force, False, 1)
+    loaded = get_model(model, options.templates)
+    found = releases_between(loaded.changelog, after, upto)
+    if not found:
+        raise UserError(f"model {model} lists no releases after {after} up to {upto} in its "
+                        "changelog")
+    doc = notes(loaded.id, loaded.publisher, found, model_provenance(loaded))
+    files = document_files(doc, f"release-notes-{after}-to-{upto}", options.formats)
+    folder = options.out_dir / plain_name(loaded.id, f"{loaded.path}: the model's id names "
+                                          "its output folder, and", "give the model another id")
+    with open_folder(folder, root=options.out_dir) as out:
+        return RenderResult(out.write(files, force=options.force), [])
 
 
 def validate(profiles: Iterable[str | Path], *, draft: bool = False, strict: bool = False,

@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import click
 
-from .errors import Problem, SmpgenError, printable
+from .errors import Problem, SmpgenError, UserError, printable
 from .options import DEFAULT_OPTIONS, EDITIONS
 from .version import __version__
 from .writers import FORM_FORMATS, FORMATS, WRITERS, Format
@@ -253,12 +253,44 @@ def model(obj: dict[str, Any], model_id: str, formats: tuple[Format, ...], out_d
 @cli.command()
 @click.option("--coverage", "show_coverage", is_flag=True,
               help="Also print, per model, each provision id and the section covering it.")
+@click.option("--changes", nargs=2, metavar="FROM TO",
+              help="Print the graded changes of a model's releases after FROM up to TO.")
+@click.option("--model", "model_id", default="city-social-media", show_default=True,
+              help="The model whose changes --changes prints.")
+@click.option("--notes", "notes_out", type=click.Path(file_okay=False, path_type=Path),
+              help="With --changes: write them as release notes (DOCX, PDF, HTML) into this "
+                   "folder, for a league to send its members.")
 @click.pass_obj
-def models(obj: dict[str, Any], show_coverage: bool) -> None:
+def models(obj: dict[str, Any], show_coverage: bool, changes: tuple[str, str] | None,
+           model_id: str, notes_out: Path | None) -> None:
     """List the shipped models and those in your templates folder; print every problem of
     a model that does not load as FILE:LINE: FIELD: MESSAGE."""
     from .api import list_models
     from .coverage import coverage
+
+    if changes:
+        from .models import get_model
+        from .upgrade import releases_between
+
+        model = get_model(model_id, obj["templates"])
+        found = releases_between(model.changelog, *changes)
+        if not found:
+            raise UserError(f"model {model_id} lists no releases after {changes[0]} up to "
+                             f"{changes[1]} in its changelog")
+        if notes_out is not None:
+            from .api import release_notes
+
+            _report(release_notes(model_id, *changes, out_dir=notes_out,
+                                  templates=obj["templates"]))
+            return
+        for release in found:
+            click.echo(printable(f"{model_id} {release.version} ({release.date}): "
+                                 f"{release.summary}"))
+            for entry in sorted(release.changes, key=lambda e: GRADE_ORDER[e.grade]):
+                cited = f" [{entry.citation}]" if entry.citation else ""
+                click.echo(printable(f"  {entry.grade:<11} {entry.change} {entry.id}: "
+                                     f"{entry.reason}{cited}"))
+        return
 
     models = list_models(templates=obj["templates"])
     uncovered = 0
@@ -301,8 +333,9 @@ def schema(obj: dict[str, Any], model_id: str, markdown: bool) -> None:
 
 @cli.command()
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--against", type=click.Choice(["model"]), default="model", show_default=True,
-              help="The text the changes are from: model (the model with the city's values).")
+@click.option("--against", default="model", show_default=True, metavar="model|VERSION",
+              help="The text the changes are from: model (the model with the city's values, "
+                   "at the release the city is on), or another release of the model (0.2.0).")
 @format_option
 @out_option
 @force_option
@@ -315,6 +348,52 @@ def redline(obj: dict[str, Any], profile: Path, against: str, formats: tuple[For
 
     _report(write(profile, against=against, formats=formats or DEFAULT_OPTIONS.formats,
                   out_dir=out_dir, templates=obj["templates"], force=force))
+
+
+@cli.command()
+@click.argument("profiles", nargs=-1, required=True)
+@click.option("--to", "to", metavar="VERSION",
+              help="The release to upgrade to (default: the model's newest).")
+@click.option("--all", "every", is_flag=True,
+              help="PROFILES are folders: upgrade every profile in them, with a summary.")
+@out_option
+@force_option
+@click.pass_obj
+def upgrade(obj: dict[str, Any], profiles: tuple[str, ...], to: str | None, every: bool,
+            out_dir: Path, force: bool) -> None:
+    """Carry each city's text to a newer release of its model, merged clause by clause: a
+    clause the city did not touch takes the new text, one the model did not change keeps
+    the city's, one both changed is a conflict (the city's text is kept, the new text shown
+    beside it in the redline). Critical changes are always listed. Records the new release
+    in the profile and writes a redline against the city's current text. Exits 1 if any
+    city has a conflict."""
+    from .api import upgrade as carry
+
+    paths = [Path(p) for p in profiles]
+    if every:
+        paths = [p for folder in paths for p in sorted(folder.glob("*.yaml"))]
+    counts: dict[str, int] = {}
+    failed = False
+    for path in paths:
+        try:
+            result = carry(path, to=to, out_dir=out_dir, templates=obj["templates"],
+                           force=force)
+        except SmpgenError as e:
+            if not every:
+                raise
+            click.echo(f"{printable(str(path))}: failed: {printable(e.format())}", err=True)
+            failed = True
+            continue
+        counts[result.status] = counts.get(result.status, 0) + 1
+        for line in result.lines():
+            click.echo(printable(line))
+        for written in result.written:
+            click.echo(printable(f"wrote {written}"))
+    if every:
+        click.echo(", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+                   or "no profiles")
+    if failed or counts.get("conflicts"):
+        sys.exit(1)
 
 
 @cli.command("import")
@@ -353,6 +432,9 @@ def deviations(obj: dict[str, Any], profile: Path) -> None:
         click.echo(printable(f"{profile}: the policy is the model's text, with the city's values"))
     for d in found:
         click.echo(printable(d.line()))
+
+
+GRADE_ORDER = {"critical": 0, "substantive": 1, "editorial": 2}
 
 
 def main() -> None:

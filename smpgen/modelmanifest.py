@@ -80,6 +80,8 @@ class Model:
     the format of a city's customization, applied before the city's own."""
     home: Path | None = None
     """A variant's own folder (``path`` is where the text it extends lives)."""
+    changelog: tuple[Release, ...] = ()
+    """The model's releases, newest first, each with its graded changes."""
     extends: str | None = None
     """The id of the model a variant extends."""
 
@@ -142,6 +144,7 @@ def check_manifest(source: SourceFile, folder: Path, origin: str) -> Model:
             if key not in raw["tracking_form"]:
                 problem(("tracking_form",), f"missing '{key}'; the form takes each of "
                                             f"{', '.join(FORM_KEYS)}")
+    changelog = _changelog(raw.get("changelog"), folder, problem, problems)
     summary = _mapping(raw, "council_summary", SUMMARY_KEYS, problem)
     for key, file in summary.items():
         _file(file, folder, ("council_summary", key), problem)
@@ -160,11 +163,12 @@ def check_manifest(source: SourceFile, folder: Path, origin: str) -> Model:
         front_note=front_note,
         tracking_form=tracking_form,
         summary=summary,
+        changelog=changelog,
     )
 
 
 MANIFEST_KEYS = ("id", "title", "version", "publisher", "description", "front_note", "variables",
-                 "sections", "tracking_form", "council_summary")
+                 "sections", "tracking_form", "council_summary", "changelog")
 """Every key a ``model.yaml`` may hold."""
 VARIANT_KEYS = ("id", "extends", "title", "version", "publisher", "description", "variables")
 """Every key the ``model.yaml`` of a variant (one that ``extends`` another) may hold; its
@@ -250,6 +254,85 @@ def _reporter(source: SourceFile, path: Path, problems: list[Problem]) -> Report
     return problem
 Refer = Callable[[Loc, str, str, Callable[[Variable], bool]], None]
 """Checks that a name the manifest gives at a place is a variable of the wanted kind."""
+
+
+GRADES = ("critical", "substantive", "editorial")
+"""How much a model change matters: the law changed and every city must act; better
+practice; wording only."""
+KINDS = ("changed", "added", "removed")
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One change a release made."""
+
+    id: str
+    """The clause (``section.clause``) or section id."""
+    change: str
+    """``changed``, ``added`` or ``removed``."""
+    grade: str
+    """One of :data:`GRADES`."""
+    reason: str
+    citation: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """One release of a model, from its changelog."""
+
+    version: str
+    date: str
+    summary: str
+    changes: tuple[LogEntry, ...]
+
+
+def _changelog(name: Any, folder: Path, report: Report,
+               problems: list[Problem]) -> tuple[Release, ...]:
+    """The releases ``changelog.yaml`` lists, every problem located in that file."""
+    from .errors import ProfileError
+    from .sourcefile import load_yaml
+
+    file = _file(name, folder, ("changelog",), report)
+    if file is None:
+        return ()
+    path = folder / file
+    try:
+        source = load_yaml(path)
+    except ProfileError as e:
+        problems.extend(e.problems)
+        return ()
+    problem = _reporter(source, path, problems)
+    entries = source.data.get("releases")
+    if not isinstance(entries, list):
+        problem(("releases",), "expected a list of releases, newest first")
+        return ()
+    out = []
+    for i, entry in enumerate(entries):
+        loc: Loc = ("releases", i)
+        if not isinstance(entry, dict) or not isinstance(entry.get("version"), str):
+            problem(loc, 'expected {version: "1.2", date, summary, changes}')
+            continue
+        changes = []
+        for j, change in enumerate(entry.get("changes") or []):
+            where: Loc = (*loc, "changes", j)
+            if not isinstance(change, dict):
+                problem(where, "expected {id, change, grade, reason}")
+                continue
+            bad = [k for k in ("id", "change", "grade", "reason")
+                   if not isinstance(change.get(k), str)]
+            if bad:
+                problem(where, f"give {' and '.join(bad)}")
+                continue
+            if change["grade"] not in GRADES:
+                problem((*where, "grade"), f"expected one of: {', '.join(GRADES)}")
+            if change["change"] not in KINDS:
+                problem((*where, "change"), f"expected one of: {', '.join(KINDS)}")
+            changes.append(LogEntry(change["id"], change["change"], change["grade"],
+                                    " ".join(change["reason"].split()),
+                                    str(change.get("citation") or "")))
+        out.append(Release(entry["version"], str(entry.get("date") or ""),
+                           " ".join(str(entry.get("summary") or "").split()), tuple(changes)))
+    return tuple(out)
 
 
 def _text(value: Any, loc: Loc, problem: Report, *, limit: int = MAX_LINE,

@@ -72,8 +72,14 @@ def find_models(local_dir: Path | None = Path("templates")) -> tuple[list[Model]
     return list(found.values()), problems
 
 
-def get_model(model_id: str, local_dir: Path | None = Path("templates")) -> Model:
-    """The model with ``model_id``, or a :class:`ModelError` listing the ones there are.
+RELEASES = "releases"
+"""The folder inside a model that keeps each earlier release whole, by version."""
+
+
+def get_model(model_id: str, local_dir: Path | None = Path("templates"),
+              version: str | None = None) -> Model:
+    """The model with ``model_id`` (at ``version``, an earlier release kept in its
+    ``releases/`` folder, when given), or a :class:`ModelError` listing the ones there are.
 
     Only the chosen model's manifest is checked in full, so a broken variant elsewhere in
     the templates folder does not stop the others from rendering.
@@ -84,7 +90,26 @@ def get_model(model_id: str, local_dir: Path | None = Path("templates")) -> Mode
     if model_id not in ids:
         have = ", ".join(sorted(ids)) or "none"
         raise ModelError(f"no model {model_id!r}; available: {have} (see 'smpgen models')")
-    return load_model(*ids[model_id])
+    model = load_model(*ids[model_id])
+    if version is None or version == model.version:
+        return model
+    folder = model.path / RELEASES / version
+    if not (folder / MANIFEST).is_file() or "/" in version or version.startswith("."):
+        have = ", ".join(sorted([model.version, *releases(model)])) or model.version
+        raise ModelError(f"model {model_id!r} has no release {version!r}; it has {have}")
+    release = load_model(folder, ids[model_id][1])
+    if release.id != model.id or release.version != version:
+        raise ModelError(f"{folder / MANIFEST}: declares {release.id} {release.version}, "
+                         f"not {model.id} {version}")
+    return release
+
+
+def releases(model: Model) -> list[str]:
+    """The versions of ``model`` kept in its ``releases/`` folder."""
+    folder = model.path / RELEASES
+    if not folder.is_dir():
+        return []
+    return sorted(p.parent.name for p in folder.glob(f"*/{MANIFEST}"))
 
 
 def _declared_id(folder: Path) -> str | None:

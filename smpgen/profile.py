@@ -107,18 +107,27 @@ def profile_variables(model: Model) -> tuple[Variable, ...]:
 
 
 def load_profile(path: Path, *, draft: bool = False,
-                 templates: Path | None = Path("templates")) -> Profile:
-    """Load ``path``; raise :class:`ProfileError` listing every problem, located."""
+                 templates: Path | None = Path("templates"),
+                 model_version: str | None = None) -> Profile:
+    """Load ``path``; raise :class:`ProfileError` listing every problem, located.
+    ``model_version`` renders another release of the model than the profile names (an
+    upgrade's new text)."""
     source = load_yaml(path)
     model_id = source.data.get("model", DEFAULT_MODEL)
     if not isinstance(model_id, str):
         raise _one(source, ("model",), f"expected a model id, got {describe(model_id)}")
+    version = source.data.get("model_version") if model_version is None else model_version
+    if version is not None and not isinstance(version, str):
+        raise _one(source, ("model_version",), f"expected a release such as \"0.3.0\" "
+                   f"(in quotes), got {describe(version)}")
     try:
-        model = get_model(model_id, templates)
+        model = get_model(model_id, templates, version)
     except ModelError as e:
-        if "no model" not in str(e):
-            raise
-        raise _one(source, ("model",), str(e)) from None
+        if "no model" in str(e):
+            raise _one(source, ("model",), str(e)) from None
+        if "no release" in str(e):
+            raise _one(source, ("model_version",), str(e)) from None
+        raise
     variables = profile_variables(model)
     values, problems, missing = check_values(source, variables, draft=draft)
     _cross_checks(source, variables, problems)

@@ -64,6 +64,8 @@ FOR_FIELD: dict[str, st.SearchStrategy[Any]] = {
     # A % would be read by Word's numbering as a level number, so validation refuses it.
     "document.policy_number": line(character.filter(lambda ch: ch != "%")),
     "model": st.just(MODEL.id),
+    # a release of the model, or none (the newest); any other is refused, located
+    "model_version": st.sampled_from([None, *sorted({MODEL.version, "0.2.0"})]),
 }
 
 
@@ -175,7 +177,8 @@ def printed(data: dict[str, Any]) -> tuple[list[str], list[str]]:
 ONLY_IN = {"languages": "language_access"}
 """Values printed only by one optional section, by the switch that turns it on."""
 
-NOT_PRINTED = {"model", "accounts[].url", "city.population"}
+NOT_PRINTED = {"model", "model_version", "accounts[].url", "city.population", "document.heading_case",
+               "document.list_markers", "document.list_markers[]"}
 """Values that steer the documents but are not printed as text (the population picks the
 accessibility rule's compliance date)."""
 

@@ -94,7 +94,7 @@ def test_unknown_key_lists_the_fields(write_profile: Callable[..., Path]) -> Non
     result = run(["validate", str(path)])
     assert result.exit_code == 2
     first = result.stderr.splitlines()[0]
-    assert first.startswith(f"{path}:9: colour: unknown field; expected one of: model, city, "
+    assert first.startswith(f"{path}:9: colour: unknown field; expected one of: model, model_version, city, "
                             "document, council, officials, ")
 
 
