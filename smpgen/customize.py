@@ -376,10 +376,8 @@ def arrange(custom: Customization, sections: list[Section], own: list[Section]) 
     out = list(sections)
     for section in own:
         change = custom.sections[section.id]
-        if not change.after and not change.before:
-            out.append(section)
-        else:
-            out.append(section)
+        out.append(section)
+        if change.after or change.before:
             _move_section(out, section, change)
     for change in custom.sections.values():
         if "." in change.id or change.id in {s.id for s in own}:

@@ -60,7 +60,7 @@ def deviations(profile: Profile) -> list[Deviation]:
         """Whether ``item`` belongs to a section listed as a whole."""
         return item.split(".", 1)[0] in whole and "." in item
 
-    moved = _moved([s for s in base_sections if "." not in s],
+    moved_sections = moved([s for s in base_sections if "." not in s],
                    [s for s in my_sections if "." not in s])
     for sid, section in my_sections.items():
         title = plain(section.title)
@@ -75,7 +75,7 @@ def deviations(profile: Profile) -> list[Deviation]:
             out.append(Deviation("renamed", "section", sid,
                                  f"{plain(base_sections[sid].title)} \u2192 {title}",
                                  custom.why(sid)))
-        if sid in moved:
+        if sid in moved_sections:
             out.append(Deviation("moved", "section", sid, title, custom.why(sid)))
     for change in custom.sections.values():
         if change.drop and not inside(change.id):
@@ -103,7 +103,7 @@ def deviations(profile: Profile) -> list[Deviation]:
         base_order = [c for c in base_clauses if c.split(".", 1)[0] == section.id
                       and c in my_clauses and where[c] == section.id]
         mine_order = [c for c in my_clauses if where[c] == section.id and c in base_order]
-        clause_moved |= _moved(base_order, mine_order)
+        clause_moved |= moved(base_order, mine_order)
     for cid, found in my_clauses.items():
         if inside(cid) or where[cid] in whole:
             continue
@@ -163,7 +163,7 @@ def _sections(sections: list[Section]) -> dict[str, Section]:
     return out
 
 
-def _moved(base: list[str], mine: list[str]) -> set[str]:
+def moved(base: list[str], mine: list[str]) -> set[str]:
     """The items of ``mine`` outside the longest run in the model's order: the ones the
     city moved (not the ones that shifted because others moved)."""
     common = [i for i in base if i in set(mine)]

@@ -214,6 +214,11 @@ class Redline:
     old_numbers: dict[str, Numbered]
     """Each section's number in the text the changes are from (for deleted sections)."""
 
+    def number(self, target: str, *, before: bool) -> Numbered | None:
+        """A section's number with the changes accepted, or (``before``, for deleted text)
+        as it read in the text the changes are from; None when it has none there."""
+        return (self.old_numbers if before else self.numbers).get(target)
+
 
 @dataclass(slots=True)
 class Document:

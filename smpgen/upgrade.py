@@ -20,7 +20,7 @@ from pathlib import Path
 from .customize import clauses_of, find_clause
 from .deviations import clause_text
 from .document import policy_document
-from .errors import ProfileError, UserError
+from .errors import UserError
 from .modelmanifest import LogEntry, Release
 from .models import get_model
 from .numbering import number_sections, printed_text, scheme_for
@@ -108,11 +108,8 @@ def plan(path: Path, to: str | None, templates: Path | None) -> tuple[Upgrade, P
     result = Upgrade(path, old.model.id, old.model.version, new_model.version)
     if old.model.version == new_model.version:
         return result, None
-    try:
-        new = load_profile(path, templates=templates, model_version=target)
-        mine_new = policy_document(new)
-    except ProfileError as e:
-        raise ProfileError([*e.problems]) from None
+    new = load_profile(path, templates=templates, model_version=target)
+    mine_new = policy_document(new)
     base_old = policy_document(old, customized=False)
     mine_old = policy_document(old)
     base_new = policy_document(new, customized=False)

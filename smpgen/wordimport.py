@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import difflib
 import io
+import os
 import re
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,7 @@ from typing import Any
 from lxml import etree
 
 from .customize import CHANGES, clauses_of, folder_of
+from .deviations import moved
 from .errors import UserError
 from .numbering import Numbered, Scheme, number_sections, scheme_for
 from .numbering import printed_text as printed
@@ -112,7 +115,7 @@ def read_docx(path: Path, names: dict[str, tuple[str, str]],
     ``names`` maps smpgen's bookmark names to (``S`` or ``C``, id), ``numbers`` gives a
     reference's printed number."""
     try:
-        with zipfile.ZipFile(path) as z:
+        with _open_regular(path) as file, zipfile.ZipFile(file) as z:
             document = _part(z, "word/document.xml")
             rels = _part(z, "word/_rels/document.xml.rels", required=False)
             numbering = _part(z, "word/numbering.xml", required=False)
@@ -130,6 +133,16 @@ def read_docx(path: Path, names: dict[str, tuple[str, str]],
         raise UserError(f"{path}: has no document body")
     reader = _Reader(names, links, formats, numbers)
     return reader.body(body)
+
+
+def _open_regular(path: Path) -> Any:
+    """``path`` opened for reading if it is a regular file: a FIFO neither blocks the open
+    (``O_NONBLOCK``) nor gets read, and a folder or device is refused."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise UserError(f"{path}: not a regular file; give the Word file itself")
+    return os.fdopen(fd, "rb")
 
 
 def _part(z: zipfile.ZipFile, name: str, *, required: bool = True) -> bytes:
@@ -624,7 +637,7 @@ class _Plan:
                 taken.sections_dropped.append(sid)
         tops = [e.id for e in edited if e.level == 1 and e.id]
         base = [s.id for s in self.doc.sections if s.id in set(tops)]
-        for sid in _moved(base, tops):
+        for sid in moved(base, tops):
             before = tops[tops.index(sid) - 1] if tops.index(sid) else None
             if before is not None:
                 self.sections.setdefault(sid, {})["after"] = before
@@ -721,20 +734,20 @@ class _Plan:
                 if cid not in taken.dropped:
                     taken.dropped.append(cid)
         known = [c for c in clauses if c in where]
-        moved = _moved(known, [c for c in order if c in clauses])
+        shifted = moved(known, [c for c in order if c in clauses])
         for cid in order:
             if where[cid] in self.own:  # the city's own text is written again in order
-                if cid in moved:
+                if cid in shifted:
                     self.touched.add(where[cid])
                     taken.moved.append(cid)
                 continue
-            if cid in taken.added or cid in moved:
+            if cid in taken.added or cid in shifted:
                 index = order.index(cid)
                 if index and where[order[index - 1]] == where[cid]:
                     self.clauses.setdefault(cid, {})["after"] = order[index - 1]
                 elif index + 1 < len(order) and where[order[index + 1]] == where[cid]:
                     self.clauses.setdefault(cid, {})["before"] = order[index + 1]
-                if cid in moved:
+                if cid in shifted:
                     taken.moved.append(cid)
 
     def values_kept(self, markdown: str, before: str, after: str) -> str:
@@ -916,11 +929,6 @@ def _plain_title(section: Section) -> str:
 
     return " ".join(plain(section.title).split())
 
-
-def _moved(base: list[str], mine: list[str]) -> set[str]:
-    from .deviations import _moved as moved
-
-    return moved(base, mine)
 
 
 def _slug(text: str) -> str:

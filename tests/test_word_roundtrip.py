@@ -310,3 +310,20 @@ def test_edits_made_in_libreoffice_come_back(city: Path, track: bool, accept: bo
     assert "The City decides which platforms it uses" not in text
 
 
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_only_a_regular_file_is_read(city: Path, tmp_path: Path, kind: str) -> None:
+    """A named pipe would block the open, and a folder is no Word file: both are refused
+    without being read."""
+    import os
+
+    odd = tmp_path / "odd.docx"
+    if kind == "fifo":
+        os.mkfifo(odd)
+    else:
+        odd.mkdir()
+    result = import_(city, odd)
+    assert result.exit_code == 2
+    assert ("not a regular file" if kind == "fifo" else "is a directory") in result.output
+    assert "Traceback" not in result.output

@@ -495,11 +495,8 @@ class DocxWriter:
         """A reference's number: in a redline, as the text reads with the changes
         accepted, or inside deleted text as it read before."""
         redline = self.doc.redline
-        if redline is not None:
-            chosen = redline.old_numbers if self.deleted else redline.numbers
-            if target in chosen:
-                return chosen[target]
-        return self.numbers[target]
+        found = redline.number(target, before=bool(self.deleted)) if redline else None
+        return found or self.numbers[target]
 
 
 _HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"

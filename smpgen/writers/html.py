@@ -161,8 +161,8 @@ class HTMLWriter:
         if redline is None:
             return self.numbers[node.id]
         if node.change in ("deleted", "moved-from"):
-            return redline.old_numbers.get(node.id, Numbered("", "", ""))
-        return redline.numbers.get(node.id, self.numbers[node.id])
+            return redline.number(node.id, before=True) or Numbered("", "", "")
+        return redline.number(node.id, before=False) or self.numbers[node.id]
 
     def marks(self, change: str | None, inlines: list[Inline]) -> str:
         """The class of a changed block in a redline: its kind of change, and the bar in
@@ -184,11 +184,8 @@ class HTMLWriter:
         """What a reference prints: in a redline, the number in the text with the changes
         accepted, or inside deleted text the number as it read before."""
         redline = self.doc.redline
-        if redline is not None:
-            chosen = redline.old_numbers if self.deleted else redline.numbers
-            if target in chosen:
-                return chosen[target]
-        return self.numbers[target]
+        found = redline.number(target, before=bool(self.deleted)) if redline else None
+        return found or self.numbers[target]
 
     def list_block(self, node: ListBlock, depth: int) -> str:
         # Markers are printed as text at the start of each item's first paragraph, so they
