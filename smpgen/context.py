@@ -21,8 +21,25 @@ def profile_context(profile: Profile) -> dict[str, Any]:
     variables = profile_variables(profile.model)
     for name in profile.missing:
         _set_blank(values, variables, name)
+    _inline_paragraphs(variables, values)
     law = profile.records_law if profile.values["city"]["state"] else None
     return _derive(values, profile.model, law)
+
+
+def _inline_paragraphs(variables: tuple[Variable, ...], values: dict[str, Any]) -> None:
+    """A ``paragraph`` value prints inline in a model's sentence: its line breaks and runs
+    of spaces read as one space (the executive summary sets a replaced part's paragraphs
+    apart itself, from the profile's own value)."""
+    for var in variables:
+        value = values.get(var.key)
+        if var.is_group and isinstance(value, dict):
+            _inline_paragraphs(var.fields, value)
+        elif var.item is not None and var.item.is_group and isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    _inline_paragraphs(var.item.fields, item)
+        elif var.type == "paragraph" and isinstance(value, str):
+            values[var.key] = " ".join(value.split())
 
 
 def model_context(model: Model) -> dict[str, Any]:

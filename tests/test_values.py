@@ -449,3 +449,23 @@ def test_numbers_yaml_misreads_are_refused(written: str, message: str,
 def test_plain_whole_numbers_pass(written: str, write_profile: Callable[..., Path]) -> None:
     path = write_profile(GOOD + f"public_comments:\n  response_days: {written}\n")
     assert run(["validate", str(path)]).exit_code == 0
+
+
+def test_a_paragraph_value_prints_inline_as_one_line(tmp_path: Path) -> None:
+    """A model prints a paragraph value inside its own sentence: the value's line breaks,
+    tabs and runs of spaces read as single spaces there (never a line break in the DOCX)."""
+    import zipfile
+
+    profile = tmp_path / "city.yaml"
+    profile.write_text(GOOD + "council:\n  current_practice: \"Staff post\\n\\nwithout\\t"
+                       "a   written   policy.\"\n", encoding="utf-8")
+    result = run(["render", str(profile), "--format", "docx,html", "--out",
+                  str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "out" / "city"
+    page = (folder / "executive-summary.html").read_text("utf-8")
+    assert "Staff post without a written policy." in page
+    with zipfile.ZipFile(folder / "executive-summary.docx") as z:
+        xml = z.read("word/document.xml").decode()
+    assert "Staff post without a written policy." in xml
+    assert "<w:br/>" not in xml and "<w:tab/>" not in xml
