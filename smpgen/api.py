@@ -16,7 +16,6 @@ from .models import DEFAULT_MODEL, Model, find_models, get_model, model_digest
 from .options import DEFAULT_OPTIONS, EDITIONS, Edition, RenderOptions
 from .outputs import current_outputs, open_folder
 from .sourcefile import MAX_BYTES
-from .tree import plain
 from .version import __version__
 from .writers import (
     FORM_FORMATS,
@@ -49,6 +48,9 @@ class RenderResult:
     """Located warnings (e.g. a records-law citation to confirm)."""
     rendered: bool = True
     """False when the inputs and outputs were unchanged, so nothing was written."""
+    kept: Path | None = None
+    """The folder the adopted version was kept in, when this job kept one (see
+    :mod:`smpgen.adopted`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,22 +150,31 @@ def packet(
     draft: bool = DEFAULT_OPTIONS.draft,
     templates: str | Path | None = DEFAULT_OPTIONS.templates,
     force: bool = DEFAULT_OPTIONS.force,
-    redline: bool = False,
+    redline: bool | str = False,
 ) -> RenderResult:
     """Write one council packet PDF: the executive summary, then the policy and the blank
-    tracking form (and with ``redline`` the policy's redline against the model, for an
-    amendment) as lettered attachments, each page footed with the agenda number."""
+    tracking form (and with ``redline`` the policy's redline) as lettered attachments,
+    each page footed with the agenda number. The redline is against ``redline`` when it
+    names a base as :func:`redline`'s ``against`` does; ``True`` is the adopted version
+    when one is kept (an amendment: the council sees what it changes in the policy in
+    force), else the model."""
     from . import bundle
+    from .adopted import latest
     from .profile import load_profile
 
     options = _options(("pdf",), out_dir, draft, "council", templates, force, True, 1)
     path = Path(profile)
     folder = options.out_dir / output_name(path)
     loaded = load_profile(path, draft=options.draft, templates=options.templates)
-    job = "packet" + (" draft" if draft else "") + (" redline" if redline else "")
+    against = redline if isinstance(redline, str) else \
+        ("adopted" if latest(path) is not None else "model") if redline else None
+    base = bundle.redline_base(loaded, against, options.templates) if against else None
+    kept = latest(path) if against == "adopted" else None
+    job = "packet" + (" draft" if draft else "") + (f" redline {against}" if against else "") \
+        + (f" {kept.folder.name}" if kept else "")
     return _produce(options, folder, job, loaded,
                     [*_warnings(loaded), *_council_warnings(loaded)],
-                    lambda: bundle.packet_files(loaded, redline=redline))
+                    lambda: bundle.packet_files(loaded, redline=base))
 
 
 def fill_form(
@@ -232,7 +243,9 @@ def redline(
     """Write the city's policy as a redline into ``out_dir/<profile name>/``: every
     difference from ``against`` (``model``: the model rendered with the same values) as
     Word tracked changes in the DOCX, and underlined and struck through in the PDF and
-    HTML; ``against`` may also name another release of the model (``0.2.0``)."""
+    HTML; ``against`` may also be ``adopted`` (the latest adopted version, which smpgen
+    keeps when a city records an adoption) or name another release of the model
+    (``0.2.0``)."""
     from . import bundle
     from .document import policy_document, policy_status
     from .profile import load_profile
@@ -240,16 +253,8 @@ def redline(
     options = _options(formats, out_dir, False, "council", templates, force, False, 1)
     path = Path(profile)
     loaded = load_profile(path, templates=options.templates)
-    if against == "model":
-        doc = bundle.model_redline(loaded, policy_document(loaded), policy_status(loaded))
-    else:  # another release of the model, with the city's values
-        from .redline import redline as marked
-
-        other = load_profile(path, templates=options.templates, model_version=against)
-        mine = policy_document(loaded)
-        base = policy_document(other, customized=False, status=policy_status(loaded))
-        doc = marked(base, mine, author=plain(mine.info.jurisdiction), date=loaded.date,
-                     against=f"release {against} of the model with the City's values")
+    base = bundle.redline_base(loaded, against, options.templates)
+    doc = base.mark(loaded, policy_document(loaded), policy_status(loaded))
     files = document_files(doc, bundle.slug(doc.info.title) + "-redline", options.formats)
     folder = options.out_dir / output_name(path)
     with open_folder(folder, root=options.out_dir) as out:
@@ -466,6 +471,8 @@ def _produce(options: RenderOptions, folder: Path, job: str, profile: Profile,
     """Write what ``build`` makes as ``job`` in ``folder``, unless it is current. The
     folder is locked for the whole job, so of two renders started together one writes
     and the other is told the folder is busy."""
+    from .adopted import keep
+
     fingerprint = _fingerprint(profile.model, profile.sha256, job,
                                profile.custom.digest if profile.custom else "")
     with open_folder(folder, root=options.out_dir) as out:
@@ -474,16 +481,20 @@ def _produce(options: RenderOptions, folder: Path, job: str, profile: Profile,
             if same is not None:
                 return RenderResult([folder / n for n in same.files],
                                     [Problem(profile.path, *w) for w in same.warnings],
-                                    rendered=False)
-        paths = out.write(build(), force=options.force, job=job, fingerprint=fingerprint,
+                                    rendered=False, kept=keep(profile))
+        files = build()
+        kept = keep(profile)  # once the policy builds: a render that fails keeps nothing
+        paths = out.write(files, force=options.force, job=job, fingerprint=fingerprint,
                           warnings=[(w.line, w.field, w.message) for w in warnings])
-    return RenderResult(paths, warnings)
+    return RenderResult(paths, warnings, kept=kept)
 
 
 def _warnings(profile: Profile) -> list[Problem]:
+    from .adopted import drift
     from .lint import all_warnings
 
-    return all_warnings(profile)
+    changed = drift(profile)
+    return all_warnings(profile) + ([changed] if changed else [])
 
 
 def _council_warnings(profile: Profile) -> list[Problem]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 from .document import Status, policy_document, policy_status, with_status
 from .form import TrackingForm
@@ -12,7 +14,7 @@ from .parallel import NO_WORKERS, Workers
 from .profile import Profile
 from .removals import tracking_form
 from .summary import agenda_label, summary_document
-from .tree import Document, plain
+from .tree import Document, long_date, plain
 from .writers import FORMATS, Format, document_files, form_files
 from .writers.packet import PacketPart, write_packet_files
 
@@ -36,7 +38,7 @@ def slug(title: str) -> str:
 
 def city_files(profile: Profile, edition: Edition, formats: tuple[Format, ...], *,
                packet: bool = False, workers: Workers = NO_WORKERS,
-               redline: bool = False) -> dict[str, bytes]:
+               redline: RedlineBase | None = None) -> dict[str, bytes]:
     """What ``smpgen render`` writes: the policy, and for the council edition the form,
     the executive summary and (with ``packet``) the council packet.
 
@@ -69,11 +71,11 @@ def city_files(profile: Profile, edition: Edition, formats: tuple[Format, ...], 
         if form is not None:
             parts.append(PacketPart(f"{FORM_STEM}.pdf", f"{attachment_name(1)}: {form.title}",
                                     form, labels[1]))
-        if redline:  # an amendment's packet shows the council what changes
-            marked = model_redline(profile, proposed, "proposed")
+        if redline is not None:  # an amendment's packet shows the council what changes
+            marked = redline.mark(profile, proposed, "proposed")
             index = len(parts) - 1
             parts.append(PacketPart(f"{stem}-redline.pdf",
-                                    f"{attachment_name(index)}: {REDLINE_TITLE}", marked,
+                                    f"{attachment_name(index)}: {redline.title}", marked,
                                     packet_label(profile, index)))
         work = [(partial(_the_rest, policy, stem, summary, form, others, others), others),
                 (partial(write_packet_files, parts, PACKET_NAME, title, own=bool(pdf)), ("packet",))]
@@ -110,27 +112,66 @@ def _in_order(parts: list[dict[str, bytes]], stems: list[str]) -> dict[str, byte
 
 
 REDLINE_TITLE = "Redline of the Policy against the Model"
-"""The redline's name among a packet's attachments."""
+"""The name among a packet's attachments of the redline against the model."""
+AMENDMENT_TITLE = "Redline of the Policy against the Policy in Force"
+"""... and of the redline against the adopted version (an amendment's)."""
 
 
-def model_redline(profile: Profile, policy: Document, status: Status) -> Document:
-    """``policy`` (at ``status``) marked with its differences from the model rendered with
-    the same values (see :mod:`smpgen.redline`), the city the author of every change."""
-    from .redline import redline
+@dataclass(frozen=True, slots=True)
+class RedlineBase:
+    """The text a redline marks the city's policy against."""
 
-    base = policy_document(profile, customized=False, status=status)
-    return redline(base, policy, author=plain(policy.info.jurisdiction), date=profile.date,
-                   against="the model with the City's values")
+    base: Document | None
+    """The base text; None for the model with the city's values at the policy's status."""
+    against: str
+    """The base text, named for the redline's title block."""
+    title: str
+    """The redline's name among a packet's attachments."""
+
+    def mark(self, profile: Profile, policy: Document, status: Status) -> Document:
+        """``policy`` (built at ``status``) marked with its differences from the base
+        (see :mod:`smpgen.redline`), the city the author of every change."""
+        from .redline import redline
+
+        base = self.base or policy_document(profile, customized=False, status=status)
+        return redline(base, policy, author=plain(policy.info.jurisdiction),
+                       date=profile.date, against=self.against)
 
 
-def attachments(profile: Profile, policy: Document, *, redline: bool = False) -> list[str]:
+MODEL_BASE = RedlineBase(None, "the model with the City's values", REDLINE_TITLE)
+
+
+def redline_base(profile: Profile, against: str, templates: Path | None) -> RedlineBase:
+    """The base ``against`` names: ``model`` (the model with the city's values, at the
+    release the city is on), ``adopted`` (the latest version of the policy adopted, kept by
+    :mod:`smpgen.adopted`), or another release of the model (``0.2.0``) with the city's
+    values."""
+    from .profile import load_profile
+
+    if against == "model":
+        return MODEL_BASE
+    if against == "adopted":
+        from .adopted import load_latest
+
+        kept, adopted = load_latest(profile.path, templates)
+        return RedlineBase(policy_document(adopted),
+                           f"the policy adopted {long_date(kept.adopted)}", AMENDMENT_TITLE)
+    other = load_profile(profile.path, templates=templates, model_version=against)
+    return RedlineBase(policy_document(other, customized=False,
+                                       status=policy_status(profile)),
+                       f"release {against} of the model with the City's values",
+                       f"Redline of the Policy against Release {against} of the Model")
+
+
+def attachments(profile: Profile, policy: Document, *,
+                redline: RedlineBase | None = None) -> list[str]:
     """The item's attachments, lettered: those the packet carries behind the summary (as
     its bookmarks name them), then the council's own (``council.attachments``)."""
     names = [policy.info.title]
     if profile.model.tracking_form:
         names.append("Removed Comment Tracking Form")
-    if redline:
-        names.append(REDLINE_TITLE)
+    if redline is not None:
+        names.append(redline.title)
     names += profile.values["council"]["attachments"]
     return [f"{attachment_name(i)}: {name}" for i, name in enumerate(names)]
 
@@ -147,8 +188,8 @@ def packet_label(profile: Profile, index: int) -> str:
     return f"{agenda} | {attachment_name(index)}" if agenda else attachment_name(index)
 
 
-def packet_files(profile: Profile, *, redline: bool = False) -> dict[str, bytes]:
+def packet_files(profile: Profile, *, redline: RedlineBase | None = None) -> dict[str, bytes]:
     """The council packet alone: summary, then the policy and the blank form (and with
-    ``redline`` the policy's redline against the model) as attachments, every page footed
+    ``redline`` the policy's redline against that base) as attachments, every page footed
     with the agenda number."""
     return city_files(profile, "council", (), packet=True, redline=redline)

@@ -48,6 +48,8 @@ def _report(result: Any) -> None:
     verb = "wrote" if result.rendered else "unchanged"
     for path in result.paths:
         click.echo(printable(f"{verb} {path}"))
+    if getattr(result, "kept", None) is not None:
+        click.echo(printable(f"kept the adopted version in {result.kept}/"))
 
 
 format_option = click.option(
@@ -200,17 +202,19 @@ def _render_batch(paths: list[Path], jobs: int, quiet: bool,
               help="Build the packet even with required values missing; they print as blanks.")
 @force_option
 @click.option("--redline", is_flag=True,
-              help="Add the policy's redline against the model as an attachment (for an "
-                   "amendment, or to show the council each change from the model).")
+              help="Add the policy's redline as an attachment: against the adopted version "
+                   "when smpgen kept one (an amendment), else against the model.")
+@click.option("--redline-against", "against", metavar="model|adopted|VERSION",
+              help="Add the redline against this text instead (implies --redline).")
 @click.pass_obj
 def packet(obj: dict[str, Any], profile: Path, out_dir: Path, draft: bool, force: bool,
-           redline: bool) -> None:
+           redline: bool, against: str | None) -> None:
     """Write one council packet PDF: summary, policy (Attachment A), form (Attachment B),
-    and with --redline the policy's redline against the model (Attachment C)."""
+    and with --redline the policy's redline (Attachment C)."""
     from .api import packet as build_packet
 
     _report(build_packet(profile, out_dir=out_dir, draft=draft, templates=obj["templates"],
-                         force=force, redline=redline))
+                         force=force, redline=against or redline))
 
 
 @cli.group()
@@ -333,9 +337,12 @@ def schema(obj: dict[str, Any], model_id: str, markdown: bool) -> None:
 
 @cli.command()
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--against", default="model", show_default=True, metavar="model|VERSION",
+@click.option("--against", default="model", show_default=True,
+              metavar="model|adopted|VERSION",
               help="The text the changes are from: model (the model with the city's values, "
-                   "at the release the city is on), or another release of the model (0.2.0).")
+                   "at the release the city is on), adopted (the policy in force: the latest "
+                   "version adopted, kept by smpgen when the adoption was recorded), or "
+                   "another release of the model (0.2.0).")
 @format_option
 @out_option
 @force_option
