@@ -275,18 +275,20 @@ def upgrade(
     write the redline of the city's new text against its current one, conflicts shown
     beside their clauses, into ``out_dir/<profile name>/``."""
     from . import bundle
-    from .upgrade import plan, record_version
+    from .upgrade import plan, record_customization, record_version
 
     options = _options(formats, out_dir, False, "council", templates, force, False, 1)
     path = Path(profile)
-    result, _new = plan(path, to, options.templates)
-    if result.redline is None:
+    result, new = plan(path, to, options.templates)
+    if result.redline is None or new is None:
         return result
     stem = bundle.slug(result.redline.info.title) + f"-upgrade-{result.new}"
     files = document_files(result.redline, stem, options.formats)
     folder = options.out_dir / output_name(path)
     with open_folder(folder, root=options.out_dir) as out:
         result.written = out.write(files, force=options.force)
+    if new.custom is not None:
+        record_customization(new.custom, result.edits)
     record_version(path, result.new)
     return result
 

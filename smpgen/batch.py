@@ -78,7 +78,6 @@ def render_many(
                                "packet": packet}
     from .api import current_render
     from .parallel import cores as count
-    from .parallel import fork_context
 
     results: dict[Path, BatchItem] = {}
 
@@ -98,29 +97,67 @@ def render_many(
             finish(BatchItem(path, "unchanged", tuple(same.paths), _messages(same.warnings),
                              _peak()))
     cores = count(jobs)
+    # A lone profile to render (say, the one a clerk just edited) still gets the cores:
+    # its PDFs are made beside its other files. In a pool each worker is one of the cores
+    # already: it renders its profiles alone.
+    _in_workers(_render_one, todo, {**options, "jobs": cores if len(todo) == 1 else 1},
+                cores, finish)
+    return [results[p] for p in profiles]
+
+
+def upgrade_many(
+    profiles: list[Path],
+    *,
+    to: str | None = None,
+    out_dir: str | Path = DEFAULT_OPTIONS.out_dir,
+    templates: str | Path | None = DEFAULT_OPTIONS.templates,
+    force: bool = DEFAULT_OPTIONS.force,
+    jobs: int = DEFAULT_OPTIONS.jobs,
+    on_done: Callable[[BatchItem], None] | None = None,
+) -> list[BatchItem]:
+    """Upgrade every profile as :func:`smpgen.upgrade` does, in ``jobs`` worker processes
+    (0: one per core); each item's status is the upgrade's (``current``, ``clean``,
+    ``merged``, ``conflicts``) or ``failed``, its messages the upgrade's report."""
+    from .parallel import cores as count
+
+    results: dict[Path, BatchItem] = {}
+
+    def finish(item: BatchItem) -> None:
+        results[item.profile] = item
+        if on_done:
+            on_done(item)
+
+    _one_folder_each(profiles)
+    options = {"to": to, "out_dir": out_dir, "templates": templates, "force": force}
+    _in_workers(_upgrade_one, profiles, options, count(jobs), finish)
+    return [results[p] for p in profiles]
+
+
+def _in_workers(task: Callable[[Path, dict[str, Any]], BatchItem], todo: list[Path],
+                options: dict[str, Any], cores: int,
+                finish: Callable[[BatchItem], None]) -> None:
+    """``task`` for each profile of ``todo``: here when there is one core or one profile,
+    else in a pool of worker processes (forked while this process holds no native library
+    state, else started afresh); a worker that dies fails its profile only."""
+    from .parallel import fork_context
+
     workers = max(1, min(cores, len(todo)))
     if workers == 1:
-        # A lone profile to render (say, the one a clerk just edited) still gets the
-        # cores: its PDFs are made beside its other files.
-        each = {**options, "jobs": cores if len(todo) == 1 else 1}
         for path in todo:
-            finish(_render_one(path, each))
-    else:
-        # Forked while this process holds no native library state, else started afresh.
-        context = fork_context() or multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            # Each worker is one of the cores already: it renders its profiles alone.
-            each = {**options, "jobs": 1}
-            futures = {pool.submit(_render_one, p, each): p for p in todo}
-            for future in as_completed(futures):
-                try:
-                    finish(future.result())
-                except BrokenProcessPool:
-                    finish(BatchItem(futures[future], "failed", (), (
-                        f"{printable(str(futures[future]))}: the worker process rendering it "
-                        "ended without a result (killed, or out of memory); run it again",),
-                        _peak()))
-    return [results[p] for p in profiles]
+            finish(task(path, options))
+        return
+    context = fork_context() or multiprocessing.get_context("spawn")
+    single = {**options, "jobs": 1} if "jobs" in options else options
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = {pool.submit(task, p, single): p for p in todo}
+        for future in as_completed(futures):
+            try:
+                finish(future.result())
+            except BrokenProcessPool:
+                finish(BatchItem(futures[future], "failed", (), (
+                    f"{printable(str(futures[future]))}: the worker process working on it "
+                    "ended without a result (killed, or out of memory); run it again",),
+                    _peak()))
 
 
 def _one_folder_each(profiles: list[Path]) -> None:
@@ -152,6 +189,19 @@ def _render_one(path: Path, options: dict[str, Any]) -> BatchItem:
         return BatchItem(path, "failed", (), (f"{path}: internal error: {e!r}",), _peak())
     return BatchItem(path, "rendered" if result.rendered else "unchanged", tuple(result.paths),
                      _messages(result.warnings), _peak())
+
+
+def _upgrade_one(path: Path, options: dict[str, Any]) -> BatchItem:
+    from .api import upgrade
+
+    try:
+        result = upgrade(path, **options)
+    except SmpgenError as e:
+        return BatchItem(path, "failed", (), tuple(printable(e.format()).splitlines()), _peak())
+    except Exception as e:
+        return BatchItem(path, "failed", (), (f"{path}: internal error: {e!r}",), _peak())
+    return BatchItem(path, result.status, tuple(result.written),
+                     tuple(printable(line) for line in result.lines()), _peak())
 
 
 def _messages(warnings: list[Problem]) -> tuple[str, ...]:

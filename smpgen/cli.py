@@ -362,44 +362,57 @@ def redline(obj: dict[str, Any], profile: Path, against: str, formats: tuple[For
 @click.option("--to", "to", metavar="VERSION",
               help="The release to upgrade to (default: the model's newest).")
 @click.option("--all", "every", is_flag=True,
-              help="PROFILES are folders: upgrade every profile in them, with a summary.")
+              help="PROFILES are folders: upgrade every profile in them, in worker "
+                   "processes, with a summary.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=DEFAULT_OPTIONS.jobs,
+              show_default=True, help="Processes for --all: one worker per profile. 0: one "
+                                      "per core.")
 @out_option
 @force_option
 @click.pass_obj
 def upgrade(obj: dict[str, Any], profiles: tuple[str, ...], to: str | None, every: bool,
-            out_dir: Path, force: bool) -> None:
+            jobs: int, out_dir: Path, force: bool) -> None:
     """Carry each city's text to a newer release of its model, merged clause by clause: a
     clause the city did not touch takes the new text, one the model did not change keeps
     the city's, one both changed is a conflict (the city's text is kept, the new text shown
     beside it in the redline). Critical changes are always listed. Records the new release
     in the profile and writes a redline against the city's current text. Exits 1 if any
-    city has a conflict."""
-    from .api import upgrade as carry
+    city has a conflict or fails."""
+    from .batch import expand, upgrade_many
 
-    paths = [Path(p) for p in profiles]
     if every:
-        paths = [p for folder in paths for p in sorted(folder.glob("*.yaml"))]
-    counts: dict[str, int] = {}
-    failed = False
-    for path in paths:
-        try:
-            result = carry(path, to=to, out_dir=out_dir, templates=obj["templates"],
-                           force=force)
-        except SmpgenError as e:
-            if not every:
-                raise
-            click.echo(f"{printable(str(path))}: failed: {printable(e.format())}", err=True)
-            failed = True
-            continue
-        counts[result.status] = counts.get(result.status, 0) + 1
-        for line in result.lines():
-            click.echo(printable(line))
+        not_folders = [p for p in profiles if not Path(p).is_dir()]
+        if not_folders:
+            raise UserError(f"{not_folders[0]}: --all takes folders of profiles")
+        paths = expand(profiles)
+    else:
+        paths = [Path(p) for p in profiles]
+    if not every and len(paths) == 1:
+        from .api import upgrade as carry
+
+        result = carry(paths[0], to=to, out_dir=out_dir, templates=obj["templates"],
+                       force=force)
+        click.echo("\n".join(printable(line) for line in result.lines()))
         for written in result.written:
             click.echo(printable(f"wrote {written}"))
-    if every:
-        click.echo(", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-                   or "no profiles")
-    if failed or counts.get("conflicts"):
+        if result.conflicts:
+            sys.exit(1)
+        return
+    items = upgrade_many(paths, to=to, out_dir=out_dir, templates=obj["templates"],
+                         force=force, jobs=jobs)
+    for item in items:
+        if item.status == "failed":
+            click.echo(printable(f"Error: {item.profile} failed:"), err=True)
+            click.echo("\n".join(item.messages), err=True)
+            continue
+        click.echo("\n".join(item.messages))
+        for written in item.paths:
+            click.echo(printable(f"wrote {written}"))
+    counts = {s: sum(i.status == s for i in items)
+              for s in ("current", "clean", "merged", "conflicts", "failed")}
+    click.echo(", ".join(f"{n} {status}" for status, n in counts.items() if n)
+               or "no profiles")
+    if counts["failed"] or counts["conflicts"]:
         sys.exit(1)
 
 

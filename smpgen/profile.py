@@ -108,10 +108,11 @@ def profile_variables(model: Model) -> tuple[Variable, ...]:
 
 def load_profile(path: Path, *, draft: bool = False,
                  templates: Path | None = Path("templates"),
-                 model_version: str | None = None) -> Profile:
+                 model_version: str | None = None, customized: bool = True) -> Profile:
     """Load ``path``; raise :class:`ProfileError` listing every problem, located.
     ``model_version`` renders another release of the model than the profile names (an
-    upgrade's new text)."""
+    upgrade's new text); without ``customized`` the city's customization folder is not
+    read (an upgrade checks it against the new release itself)."""
     source = load_yaml(path)
     model_id = source.data.get("model", DEFAULT_MODEL)
     if not isinstance(model_id, str):
@@ -133,7 +134,7 @@ def load_profile(path: Path, *, draft: bool = False,
     _cross_checks(source, variables, problems)
     if problems:
         raise ProfileError(sorted(problems, key=lambda p: p.line))
-    custom = load_customization(path, model.section_ids())
+    custom = load_customization(path, model.section_ids()) if customized else None
     law = records_laws()[values["city"]["state"]] if values["city"]["state"] else None
     warnings = _glyph_warnings(source, values, ())
     if law is not None and not law.verified:

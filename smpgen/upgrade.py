@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .customize import clauses_of, find_clause
+from .customize import Customization, clauses_of, find_clause
 from .deviations import clause_text
 from .document import policy_document
 from .errors import UserError
@@ -60,6 +60,11 @@ class Upgrade:
     """The city's new text against its current one (None when already current)."""
     written: list[Path] = field(default_factory=list)
     """The redline's files."""
+    edits: dict[str, dict[str, str] | None] = field(default_factory=dict)
+    """Entries of ``customize.yaml``'s ``clauses:`` the new release makes obsolete (None:
+    delete the entry) or whose anchor it removes (the new ``after``/``before``)."""
+    placed: list[str] = field(default_factory=list)
+    """Report lines for those edits."""
 
     @property
     def status(self) -> str:
@@ -84,6 +89,7 @@ class Upgrade:
         for entry in self.merged:
             if entry.grade != "critical":
                 out.append(f"  merged {entry.id} ({entry.grade})")
+        out += [f"  {line}" for line in self.placed]
         return out
 
 
@@ -108,11 +114,15 @@ def plan(path: Path, to: str | None, templates: Path | None) -> tuple[Upgrade, P
     result = Upgrade(path, old.model.id, old.model.version, new_model.version)
     if old.model.version == new_model.version:
         return result, None
-    new = load_profile(path, templates=templates, model_version=target)
-    mine_new = policy_document(new)
+    plain_new = load_profile(path, templates=templates, model_version=target, customized=False)
     base_old = policy_document(old, customized=False)
+    custom = _carry(old.custom, old.model.section_ids(), new_model.section_ids(),
+                    base_old, policy_document(plain_new, customized=False), result) \
+        if old.custom is not None else None
+    new = replace(plain_new, custom=custom)
+    base_new = policy_document(new, customized=False)  # the city's switches, as base_old
+    mine_new = policy_document(new)
     mine_old = policy_document(old)
-    base_new = policy_document(new, customized=False)
     before, city, after = (_texts(d) for d in (base_old, mine_old, base_new))
     entries = {e.id: e for r in releases_between(newest.changelog, old.model.version, target)
                for e in r.changes}
@@ -123,7 +133,7 @@ def plan(path: Path, to: str | None, templates: Path | None) -> tuple[Upgrade, P
     for cid in sorted(changed_by_model, key=_order(after, before)):
         entry = entries.get(cid) or LogEntry(cid, "changed", "substantive",
                                              "changed in the new release")
-        if cid in touched:
+        if cid in touched and city.get(cid) != after.get(cid):  # the same change is no conflict
             found = find_clause(list(base_new.sections), cid)
             text = printed_text(_first(found.node).children, sch, numbers) if found else \
                 "(the new release removes this clause)"
@@ -139,6 +149,113 @@ def plan(path: Path, to: str | None, templates: Path | None) -> tuple[Upgrade, P
         _note_conflict(marked, conflict, new_model.version)
     result.redline = marked
     return result, new
+
+
+def _carry(custom: Customization, old_ids: set[str], section_ids: set[str],
+           base_old: Document, base_new: Document, result: Upgrade) -> Customization:
+    """The city's customization as it applies to the new release: an entry dropping or
+    moving a clause the release removes is obsolete (deleted), and a clause placed by one
+    the release removes is placed by its nearest neighbour that stays. A change to a
+    section the release removes is an error for the attorney to settle first."""
+    for change in custom.sections.values():
+        top = change.id.split(".", 1)[0]
+        if top in section_ids or top not in old_ids:  # kept, or a section of the city's own
+            continue
+        if change.drop:
+            raise UserError(f"{custom.changes_path}:{change.line}: sections.{change.id}: the "
+                            "new release no longer has this section, so dropping it is "
+                            "obsolete; delete the entry, then upgrade again")
+        raise UserError(f"{custom.changes_path}:{change.line}: sections.{change.id}: the new "
+                        "release removes this section; to keep the City's text, make it a "
+                        "section of the City's own (a new id with a title: and its .md file), "
+                        "or delete the entry, then upgrade again")
+    old_order = [f.node.id for f in clauses_of(list(base_old.sections)) if f.node.id]
+    stays = {f.node.id for f in clauses_of(list(base_new.sections)) if f.node.id}
+    gone = [cid for cid in old_order if cid not in stays]
+    clauses = dict(custom.clauses)
+    for change in custom.clauses.values():
+        if change.id in gone and (change.drop or change.after or change.before) \
+                and not _rewritten(custom, change.id):
+            del clauses[change.id]
+            result.edits[change.id] = None
+            result.placed.append(f"obsolete {change.id}: the new release removes the clause; "
+                                 "its entry is deleted from customize.yaml")
+            continue
+        anchor = change.after or change.before
+        if anchor is None or anchor not in gone:
+            continue
+        place = _neighbour(old_order, stays, anchor)
+        if place is None:
+            continue  # nothing of the section stays: the clause goes first in it
+        key, target = place
+        clauses[change.id] = replace(change, after=target if key == "after" else None,
+                                     before=target if key == "before" else None)
+        result.edits[change.id] = {key: target}
+        result.placed.append(f"placed {change.id} {key} {target}: the new release removes "
+                             f"{anchor}, which it was placed by")
+    return replace(custom, clauses=clauses)
+
+
+def _rewritten(custom: Customization, clause_id: str) -> bool:
+    """Whether the city wrote its own text for the clause ``clause_id``."""
+    section, _, name = clause_id.partition(".")
+    text = custom.texts.get(section)
+    return text is not None and "{#" + name + "}" in text.text
+
+
+def _neighbour(order: list[str], stays: set[str], gone: str) -> tuple[str, str] | None:
+    """Where a clause placed by ``gone`` goes once ``gone`` is removed: before the
+    nearest clause of the same section after it that stays, else after the nearest before
+    it. A clause of a list written by a loop (whose id is numbered, ``x-3``) is no anchor
+    when another will do: the list's length is the city's."""
+    section = gone.split(".", 1)[0]
+    at = order.index(gone)
+    same = [c for c in order if c.split(".", 1)[0] == section and c in stays]
+    written = [c for c in same if not _numbered(c, order)] or same
+    later = [c for c in written if order.index(c) > at]
+    if later:
+        return "before", later[0]
+    earlier = [c for c in written if order.index(c) < at]
+    return ("after", earlier[-1]) if earlier else None
+
+
+def _numbered(cid: str, order: list[str]) -> bool:
+    stem, _, n = cid.rpartition("-")
+    return n.isdigit() and stem in order
+
+
+def record_customization(custom: Customization, edits: dict[str, dict[str, str] | None]) -> None:
+    """Write ``edits`` (see :attr:`Upgrade.edits`) into the city's ``customize.yaml``,
+    keeping its comments and layout."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
+    from .safefiles import write_new_file
+
+    if not edits:
+        return
+    yaml = YAML()
+    yaml.width = 4096
+    yaml.preserve_quotes = True
+    data = yaml.load(custom.changes_path.read_text("utf-8"))
+    clauses = data.get("clauses") if isinstance(data, CommentedMap) else None
+    if not isinstance(clauses, CommentedMap):
+        raise UserError(f"{custom.changes_path}: has no clauses: mapping to update")
+    for cid, edit in edits.items():
+        if edit is None:
+            clauses.pop(cid, None)
+            continue
+        entry = clauses[cid]
+        (key, target), = edit.items()
+        at = next((i for i, k in enumerate(entry) if k in ("after", "before")), len(entry))
+        for old in ("after", "before"):
+            entry.pop(old, None)
+        entry.insert(at, key, target)  # where the old anchor was
+    if not clauses:
+        del data["clauses"]
+    buf = io.StringIO()
+    yaml.dump(data, buf)
+    write_new_file(custom.changes_path, buf.getvalue().encode(), replace=True)
 
 
 def _texts(doc: Document) -> dict[str, str]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -114,6 +115,26 @@ def test_upgrading_every_city_of_a_folder(tmp_path: Path) -> None:
     assert result.output.splitlines()[-1] == "1 clean, 1 conflicts"
 
 
+def test_a_league_upgrade_in_workers_where_one_city_fails(tmp_path: Path) -> None:
+    """Every city of the folder upgraded in worker processes: a broken profile fails
+    alone, located, and the summary counts each outcome."""
+    granite(tmp_path)
+    plain_city(tmp_path)
+    current = plain_city(tmp_path, None)
+    current.rename(current.with_name("current.yaml"))
+    plain_city(tmp_path)
+    (tmp_path / "profiles" / "broken.yaml").write_text("city: [\n", encoding="utf-8")
+    result = run(["upgrade", "--all", str(tmp_path / "profiles"), "--jobs", "2", "--out",
+                  str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines()[-1] == "1 current, 1 clean, 1 conflicts, 1 failed"
+    assert "Error: " in result.output and "broken.yaml failed:" in result.output
+    assert "broken.yaml:2" in result.output or "broken.yaml:1" in result.output
+    assert 'model_version: "0.3.0"' in (tmp_path / "profiles" / "plain.yaml").read_text("utf-8")
+    assert (tmp_path / "out" / "granite-bay-co").is_dir()
+    assert "Traceback" not in result.output
+
+
 def test_an_unknown_release_to_upgrade_to(tmp_path: Path) -> None:
     result = run(["upgrade", str(plain_city(tmp_path)), "--to", "9.9", "--out",
                   str(tmp_path / "out")])
@@ -175,3 +196,109 @@ def test_a_redline_against_another_release(tmp_path: Path) -> None:
     assert "in plain view" in inserted and "visibly" in deleted
     assert "changes from release 0.2.0 of the model with the City's values" in \
         docx_text(redline)
+
+
+def release_removing(tmp_path: Path, removed: dict[str, list[str]]) -> Path:
+    """A copy of the shipped model (as ``test-sm``) whose new release 0.4.0 removes the
+    clauses ``removed`` names, section by section; 0.3.0 is kept as a release."""
+    model = tmp_path / "templates" / "test-sm"
+    shutil.copytree(REPO / "templates" / "city-social-media", model)
+    frozen = model / "releases" / "0.3.0"
+    frozen.mkdir()
+    for part in ("notes", "sections", "summary"):
+        shutil.copytree(model / part, frozen / part)
+    manifest = (model / "model.yaml").read_text("utf-8").replace(
+        "id: city-social-media", "id: test-sm")
+    (frozen / "model.yaml").write_text(manifest.replace("changelog: changelog.yaml\n", ""),
+                                       "utf-8")
+    (model / "model.yaml").write_text(manifest.replace('version: "0.3.0"', 'version: "0.4.0"'),
+                                      "utf-8")
+    for old in (model / "releases" / "0.2.0" / "model.yaml",):
+        old.write_text(old.read_text("utf-8").replace("id: city-social-media", "id: test-sm"),
+                       "utf-8")
+    entries = []
+    for section, ids in removed.items():
+        path = model / "sections" / f"{section}.md"
+        paragraphs = path.read_text("utf-8").split("\n\n")
+        kept = []
+        for paragraph in paragraphs:  # the clause's lines go, a block's closing tag stays
+            lines = paragraph.split("\n")
+            end = next((n for n, line in enumerate(lines)
+                        if any("{#" + i + "}" in line for i in ids)), None)
+            kept.append(paragraph if end is None else "\n".join(lines[end + 1:]))
+        assert sum(k != p for k, p in zip(kept, paragraphs, strict=True)) == len(ids)
+        path.write_text("\n\n".join(kept), "utf-8")
+        entries += [f"      - id: {section}.{i}\n        change: removed\n"
+                    f"        grade: substantive\n        reason: Covered elsewhere now.\n"
+                    for i in ids]
+    log = model / "changelog.yaml"
+    log.write_text(log.read_text("utf-8").replace("releases:\n", (
+        'releases:\n  - version: "0.4.0"\n    date: 2027-06-01\n'
+        "    summary: Removes clauses.\n    changes:\n" + "".join(entries)), 1), "utf-8")
+    return tmp_path / "templates"
+
+
+def test_an_upgrade_that_removes_clauses_the_city_placed_dropped_or_rewrote(
+        tmp_path: Path) -> None:
+    templates = release_removing(tmp_path, {
+        "authorized-users": ["requests-to-post", "written-designation"],
+        "scope": ["stricter-applies"]})
+    path = granite(tmp_path)
+    text = path.read_text("utf-8").replace("model: city-social-media", "model: test-sm")
+    path.write_text(text.replace('model_version: "0.2.0"', 'model_version: "0.3.0"'), "utf-8")
+    changes = path.with_name("granite-bay-co.custom") / "customize.yaml"
+    changes.write_text(changes.read_text("utf-8") + (
+        "  scope.stricter-applies:   # Policy 100 sets which rule prevails\n"
+        "    drop: true\n"), "utf-8")
+    before = changes.read_text("utf-8")
+    assert "after: authorized-users.requests-to-post" in before
+    result = run(["--templates", str(templates), "upgrade", str(path), "--out",
+                  str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output  # the rewritten clause is a conflict
+    lines = result.output.splitlines()
+    assert lines[0].endswith("test-sm 0.3.0 -> 0.4.0: conflicts (1)")
+    assert "  conflict authorized-users.written-designation (substantive): the City's text " \
+           "is kept; the model now reads: (the new release removes this clause)" in lines
+    assert "  obsolete scope.stricter-applies: the new release removes the clause; its entry " \
+           "is deleted from customize.yaml" in lines
+    assert "  placed authorized-users.annual-confirmation before " \
+           "authorized-users.no-unapproved-accounts: the new release removes " \
+           "authorized-users.requests-to-post, which it was placed by" in lines
+    after = changes.read_text("utf-8")
+    assert "scope.stricter-applies" not in after
+    assert "    before: authorized-users.no-unapproved-accounts\n    why: The 2025 audit" in after
+    assert after.startswith("# Policy 702 of the City of Granite Bay")  # comments kept
+    # The city renders on the new release, its own clauses where they were.
+    result = run(["--templates", str(templates), "render", str(path), "--format", "html",
+                  "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "r" / "granite-bay-co" / "social-media-policy.html").read_text("utf-8")
+    ids = re.findall(r'data-clause="(authorized-users\.[^"]*)"', page)
+    assert ids.index("authorized-users.annual-confirmation") + 1 == \
+        ids.index("authorized-users.no-unapproved-accounts")
+    assert "authorized-users.written-designation" in ids  # the city's text, kept
+    assert "authorized-users.requests-to-post" not in ids
+
+
+def test_an_upgrade_that_removes_a_section_the_city_changed_stops_first(
+        tmp_path: Path) -> None:
+    templates = release_removing(tmp_path, {})
+    manifest = templates / "test-sm" / "model.yaml"
+    lines = manifest.read_text("utf-8").splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if "{id: devices," in line)
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("- {id:"))
+    manifest.write_text("".join(lines[:start] + lines[end:]), "utf-8")
+    path = granite(tmp_path)
+    changes = path.with_name("granite-bay-co.custom") / "customize.yaml"
+    changes.write_text(changes.read_text("utf-8").replace(
+        "sections:\n", "sections:\n  devices:\n    title: Phones and Tablets\n", 1), "utf-8")
+    text = path.read_text("utf-8").replace("model: city-social-media", "model: test-sm")
+    path.write_text(text.replace('model_version: "0.2.0"', 'model_version: "0.3.0"'), "utf-8")
+    before = path.read_bytes()
+    result = run(["--templates", str(templates), "upgrade", str(path), "--out",
+                  str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "customize.yaml:5: sections.devices: the new release removes this section" \
+        in result.output
+    assert path.read_bytes() == before
+    assert not (tmp_path / "out").exists()
