@@ -4,10 +4,12 @@
 #            makes embedded fonts byte-identical from run to run)
 #   tests:   poppler-utils (pdftoppm, pdftotext), qpdf (--check), LibreOffice Writer
 #            (converts every DOCX the tests produce), python3-uno (the tests edit
-#            policies in LibreOffice through its API, as a person would)
+#            policies in LibreOffice through its API, as a person would), chromium and
+#            chromium-driver (axe-core checks the HTML in a real headless browser;
+#            `smpgen check` on HTML files needs them too)
 set -euo pipefail
 runtime=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0)
-tests=(poppler-utils qpdf libreoffice-writer-nogui python3-uno)
+tests=(poppler-utils qpdf libreoffice-writer-nogui python3-uno chromium chromium-driver)
 want=("${runtime[@]}")
 [ "${1:-}" = "--tests" ] && want+=("${tests[@]}")
 missing=()

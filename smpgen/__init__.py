@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # what mypy and editors see; at run time each name loads on f
         RenderResult,
         ValidationReport,
         build_document,
+        check,
         current_render,
         deviations,
         fill_form,
@@ -28,11 +29,14 @@ if TYPE_CHECKING:  # what mypy and editors see; at run time each name loads on f
         list_models,
         load,
         packet,
+        redline,
+        release_notes,
         render,
         render_model,
+        upgrade,
         validate,
     )
-    from .batch import BatchItem, render_many
+    from .batch import BatchItem, render_many, upgrade_many
     from .models import Model
     from .options import DEFAULT_OPTIONS, EDITIONS, Edition, RenderOptions
     from .profile import Profile
@@ -61,6 +65,7 @@ __all__ = [
     "ValidationReport",
     "__version__",
     "build_document",
+    "check",
     "current_render",
     "deviations",
     "fill_form",
@@ -68,9 +73,13 @@ __all__ = [
     "list_models",
     "load",
     "packet",
+    "redline",
+    "release_notes",
     "render",
     "render_many",
     "render_model",
+    "upgrade",
+    "upgrade_many",
     "validate",
 ]
 
@@ -78,8 +87,9 @@ _LAZY = {
     "render": "api", "render_model": "api", "validate": "api", "load": "api",
     "list_models": "api", "build_document": "api", "packet": "api", "fill_form": "api",
     "current_render": "api", "RenderResult": "api", "ValidationReport": "api",
-    "import_docx": "api", "deviations": "api",
-    "BatchItem": "batch", "render_many": "batch",
+    "import_docx": "api", "deviations": "api", "redline": "api", "upgrade": "api",
+    "release_notes": "api", "check": "api",
+    "BatchItem": "batch", "render_many": "batch", "upgrade_many": "batch",
     "DEFAULT_OPTIONS": "options", "RenderOptions": "options", "EDITIONS": "options",
     "Edition": "options", "FORMATS": "writers", "Format": "writers", "ModelList": "api",
     "Model": "models", "Profile": "profile", "Document": "tree",

@@ -31,6 +31,7 @@ from .writers import (
 # where they are used: a render whose outputs are current needs none of them, and one
 # that renders starts its worker before loading them.
 if TYPE_CHECKING:
+    from .checks.files import Report as CheckReport
     from .deviations import Deviation
     from .profile import Profile
     from .tree import Document
@@ -316,6 +317,15 @@ def release_notes(model: str, after: str, upto: str, *,
                                           "its output folder, and", "give the model another id")
     with open_folder(folder, root=options.out_dir) as out:
         return RenderResult(out.write(files, force=options.force), [])
+
+
+def check(paths: Iterable[str | Path]) -> CheckReport:
+    """Check files for accessibility (see :mod:`smpgen.checks`): PDFs against PDF/UA-1,
+    HTML against WCAG 2.1 A and AA with axe-core in headless Chromium, DOCX files with
+    smpgen's lint; folders are searched for the three kinds."""
+    from .checks.files import check_files
+
+    return check_files([Path(p) for p in paths])
 
 
 def validate(profiles: Iterable[str | Path], *, draft: bool = False, strict: bool = False,

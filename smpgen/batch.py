@@ -101,7 +101,7 @@ def render_many(
     # its PDFs are made beside its other files. In a pool each worker is one of the cores
     # already: it renders its profiles alone.
     _in_workers(_render_one, todo, {**options, "jobs": cores if len(todo) == 1 else 1},
-                cores, finish)
+                cores, finish, "rendering")
     return [results[p] for p in profiles]
 
 
@@ -129,13 +129,13 @@ def upgrade_many(
 
     _one_folder_each(profiles)
     options = {"to": to, "out_dir": out_dir, "templates": templates, "force": force}
-    _in_workers(_upgrade_one, profiles, options, count(jobs), finish)
+    _in_workers(_upgrade_one, profiles, options, count(jobs), finish, "upgrading")
     return [results[p] for p in profiles]
 
 
 def _in_workers(task: Callable[[Path, dict[str, Any]], BatchItem], todo: list[Path],
                 options: dict[str, Any], cores: int,
-                finish: Callable[[BatchItem], None]) -> None:
+                finish: Callable[[BatchItem], None], doing: str) -> None:
     """``task`` for each profile of ``todo``: here when there is one core or one profile,
     else in a pool of worker processes (forked while this process holds no native library
     state, else started afresh); a worker that dies fails its profile only."""
@@ -155,8 +155,8 @@ def _in_workers(task: Callable[[Path, dict[str, Any]], BatchItem], todo: list[Pa
                 finish(future.result())
             except BrokenProcessPool:
                 finish(BatchItem(futures[future], "failed", (), (
-                    f"{printable(str(futures[future]))}: the worker process working on it "
-                    "ended without a result (killed, or out of memory); run it again",),
+                    f"{printable(str(futures[future]))}: the worker process {doing} it ended "
+                    "without a result (killed, or out of memory); run it again",),
                     _peak()))
 
 

@@ -416,6 +416,31 @@ def upgrade(obj: dict[str, Any], profiles: tuple[str, ...], to: str | None, ever
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=False, path_type=Path))
+@click.pass_obj
+def check(obj: dict[str, Any], paths: tuple[Path, ...]) -> None:
+    """Check PDF, HTML and DOCX files for accessibility before posting them: PDFs against
+    PDF/UA-1 (page-validation's checker and smpgen's own checks), HTML with axe-core's
+    WCAG 2.1 A and AA rules in headless Chromium, DOCX files with smpgen's lint. PATHS are
+    files or folders (searched for the three kinds). Prints each problem located; exits 1
+    if any file has one."""
+    from .api import check as run_checks
+
+    report = run_checks(list(paths))
+    for finding in report.findings:
+        click.echo(printable(finding.format()))
+    failed = report.failed
+    files = len(report.checked)
+    click.echo(f"checked {files} file{'s' * (files != 1)}: "
+               + (f"{len(report.findings)} problem{'s' * (len(report.findings) != 1)} in "
+                  f"{len(failed)} file{'s' * (len(failed) != 1)}" if failed
+                  else "no problems found"), err=bool(failed))
+    if failed:
+        sys.exit(1)
+
+
 @cli.command("import")
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("docx", type=click.Path(dir_okay=False, exists=True, path_type=Path))

@@ -109,6 +109,12 @@ class ModelFileMissing(ModelFileError):
     """A file a model names that is not there."""
 
 
+class PDFAccessibilityError(SmpgenError):
+    """WeasyPrint logged an error while writing a PDF: a tag it could not make (a missing
+    language, an image without alternative text), a link to no target. The PDF would not
+    be PDF/UA-1, so it is not written; a fault in smpgen's writers, not in the input."""
+
+
 class FontError(SmpgenError):
     """The fonts the PDF embeds are missing from the installation."""
 

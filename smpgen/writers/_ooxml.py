@@ -164,6 +164,25 @@ def checkbox(tag: str, checked: bool) -> Any:
         "</w:sdtContent></w:sdt>")
 
 
+def layout_table(tbl: Any, *, first_column: bool = False) -> None:
+    """Say that a table has no header row (Table Design ▸ Header Row off), so it is read
+    as the text it holds, in order: the tracking form's boxes, a label beside its value.
+    A table of data has a header row instead (``w:tblHeader``); the accessibility lint
+    (:mod:`smpgen.checks.docx`) holds every table to one or the other. ``first_column``
+    keeps the labels' column marked as the table's first column."""
+    look = tbl.tblPr.find(qn("w:tblLook"))
+    if look is None:
+        look = parse_xml(f"<w:tblLook {W}/>")
+        tbl.tblPr.insert_element_before(look, "w:tblCaption", "w:tblDescription",
+                                        "w:tblPrChange")
+    # The bits of w:val (ECMA-376 17.4.56): 0x20 first row, 0x80 first column, 0x400 no
+    # vertical banding.
+    look.set(qn("w:val"), f"{(0x80 if first_column else 0) | 0x400:04X}")
+    for name, on in (("firstRow", False), ("lastRow", False), ("firstColumn", first_column),
+                     ("lastColumn", False), ("noHBand", False), ("noVBand", True)):
+        look.set(qn(f"w:{name}"), "1" if on else "0")
+
+
 def row_height(row: Any, twips: int) -> None:
     """Give a table row a minimum height (room to write by hand)."""
     trpr = row._tr.get_or_add_trPr()

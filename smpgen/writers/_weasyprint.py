@@ -2,15 +2,17 @@
 
 WeasyPrint is pinned (70); each function here names the private attribute or internal
 behaviour it depends on, and tests/test_weasyprint_adapter.py exercises every one of them
-against the installed WeasyPrint, so an upgrade that changes them fails there, loudly,
-instead of quietly changing the PDFs. Everything else in smpgen uses WeasyPrint's public
-API only, after :func:`import_weasyprint`.
+against the installed WeasyPrint (tests/test_pdfua.py: :func:`mend_structure` and
+:func:`errors_raised`, through the PDF/UA checks), so an upgrade that changes them fails
+there, loudly, instead of quietly changing the PDFs. Everything else in smpgen uses
+WeasyPrint's public API only, after :func:`import_weasyprint`.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib
+import logging
 import re
 import sys
 import threading
@@ -19,6 +21,8 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ..errors import PDFAccessibilityError, printable
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +142,50 @@ def _loader_opens(soname: str) -> bool:
     return True
 
 
+class _Recorder(logging.Handler):
+    """Keeps the messages of the ERROR records one thread logs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
+
+
+@contextmanager
+def errors_raised(what: str) -> Iterator[None]:
+    """Raise :class:`PDFAccessibilityError` after the block if WeasyPrint logged an error
+    in it (this thread's records of the ``weasyprint`` logger at ERROR or above; WeasyPrint
+    only logs these and writes the PDF regardless). ``what`` names the document.
+
+    Relies on WeasyPrint's documented logger name and on its reporting the tagging
+    problems of ``pdf/tags.py`` (and dead internal links, ``pdf/anchors.py``) as ERROR
+    records while ``write_pdf`` runs (tests/test_pdfua.py checks that it still does)."""
+    logger = logging.getLogger("weasyprint")
+    recorder = _Recorder()
+    level = logger.level
+    silenced = not logger.isEnabledFor(logging.ERROR)
+    if silenced:  # by an application using smpgen: heard here all the same
+        logger.setLevel(logging.ERROR)
+    logger.addHandler(recorder)
+    try:
+        yield
+    finally:
+        logger.removeHandler(recorder)
+        if silenced:
+            logger.setLevel(level)
+    if recorder.messages:
+        listed = "; ".join(printable(m if len(m) <= 200 else m[:199] + "\u2026")
+                           for m in dict.fromkeys(recorder.messages))
+        raise PDFAccessibilityError(
+            f"the PDF of {what} would not be accessible (PDF/UA-1), so it was not written: "
+            f"WeasyPrint {weasyprint_version()} reported: {listed}. This is a fault in "
+            "smpgen; please report it")
+
+
 def font_folder(config: Any) -> Path | None:
     """The folder where a ``FontConfiguration`` copies ``@font-face`` files (None until it
     copies one); WeasyPrint deletes it only when the configuration is collected.
@@ -217,6 +265,76 @@ def mend_form_fields(pdf: Any) -> None:
     zadb = pydyf.Dictionary({"Type": "/Font", "Subtype": "/Type1", "BaseFont": "/ZapfDingbats"})
     pdf.add_object(zadb)
     fonts["ZaDb"] = zadb.reference
+
+
+_TABLE_PARTS = ("/Table", "/THead", "/TBody", "/TFoot", "/TR", "/TH", "/TD")
+
+
+def mend_structure(pdf: Any) -> None:
+    """Mend WeasyPrint's structure tree in ``pdf`` (a ``pydyf.PDF``, as a ``finisher``
+    receives it) before it is written, where PDF/UA asks more than WeasyPrint gives.
+
+    - A table without a single header cell is a layout table (the tracking form's grid of
+      captions and fields, its grid of check boxes): PDF/UA tags a table only for data,
+      each cell with a header, so its table, row and cell elements become ``Div``s, the
+      content in them unchanged. HTML cannot say this to WeasyPrint (``role`` is not
+      read), and the form's grid needs a table's spanning cells.
+    - WeasyPrint gives each header cell an identifier (``/ID``) for the data cells'
+      ``/Headers`` but no ``/IDTree``, without which those identifiers lead nowhere
+      (ISO 32000-1, 14.7.2): the tree is added.
+
+    Private: that WeasyPrint's structure elements are ``pydyf.Dictionary`` objects in
+    ``pdf.objects`` with ``/Type /StructElem``, their ``S`` a name string and their ``K``
+    an array of references (``b"N 0 R"``), MCIDs and ``/OBJR`` references; that
+    ``StructTreeRoot`` is a reference in ``pdf.catalog``; that a header cell's ``ID`` is
+    a ``pydyf.String``."""
+    import pydyf
+
+    root = _deref(pdf, pdf.catalog.get("StructTreeRoot"))
+    if root is None:
+        return
+    elements = [obj for obj in pdf.objects if isinstance(obj, pydyf.Dictionary)
+                and obj.get("Type") == "/StructElem"]
+    for table in elements:
+        if table.get("S") == "/Table":
+            parts = list(_table_parts(pdf, table))
+            if not any(part["S"] == "/TH" for part in parts):
+                for part in [table, *parts]:
+                    part["S"] = "/Div"
+                    part.pop("A", None)  # the table attributes (/O /Table) go with it
+    ids = sorted(((element["ID"], element) for element in elements
+                  if isinstance(element.get("ID"), pydyf.String)),
+                 key=lambda pair: _string_bytes(pair[0]))
+    if ids:
+        names = pydyf.Array()
+        for identifier, element in ids:
+            names.extend([identifier, element.reference])
+        tree = pydyf.Dictionary({"Names": names})
+        pdf.add_object(tree)
+        root["IDTree"] = tree.reference
+
+
+def _table_parts(pdf: Any, table: Any) -> Iterator[Any]:
+    """The row groups, rows and cells of ``table``, not those of a table inside one of its
+    cells (which is judged on its own)."""
+    import pydyf
+
+    todo = list(table.get("K", ()))
+    while todo:
+        kid = _deref(pdf, todo.pop(0))
+        if not isinstance(kid, pydyf.Dictionary) or kid.get("Type") != "/StructElem":
+            continue
+        if kid.get("S") == "/Table" or kid.get("S") not in _TABLE_PARTS:
+            continue  # a nested table, or a cell's content
+        yield kid
+        todo.extend(kid.get("K", ()))
+
+
+def _string_bytes(value: Any) -> bytes:
+    """A ``pydyf.String``'s bytes, the order of a name tree's keys (WeasyPrint's
+    identifiers are ASCII)."""
+    text = value.string
+    return text if isinstance(text, bytes) else str(text).encode()
 
 
 def _deref(pdf: Any, value: Any) -> Any:

@@ -45,6 +45,8 @@ HEADINGS_ABSTRACT, LIST_ABSTRACT, BULLET_ABSTRACT = 90, 91, 92
 HEADINGS_NUM = 90
 LIST_INDENT, LIST_HANGING = 720, 432
 """Twips: list text starts half an inch in per level; markers hang 0.3 inch before it."""
+TITLE_BLOCK_AFTER = 20
+"""Points of space after the title block's last paragraph, where the body starts."""
 FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 """Written as the DOCX's dates when the profile gives none, so equal input, equal bytes."""
 
@@ -64,6 +66,8 @@ class DocxWriter:
         self.moves: dict[str, str] = {}
         """A moved clause's or section's id to the name pairing its two places."""
         self.next_num = 100
+        self.space_before = 0.0
+        """Points of space before the next paragraph (the body's first, after a table)."""
         self._styles: dict[str, Any] = {}
         self.out = new_docx()
         self.numbering = self.out.part.numbering_part.element
@@ -100,6 +104,9 @@ class DocxWriter:
         p = self.out.add_paragraph(text)
         if style is not None:
             p._p.style = self.style(style).style_id
+        if self.space_before:
+            p.paragraph_format.space_before = Pt(self.space_before)
+            self.space_before = 0.0
         return p
 
     # Set-up -------------------------------------------------------------------------
@@ -155,12 +162,13 @@ class DocxWriter:
         note.paragraph_format.left_indent = Inches(0.15)
         note.paragraph_format.right_indent = Inches(0.15)
         note.paragraph_format.space_after = Pt(4)
-        note.element.get_or_add_pPr().append(parse_xml(
-            f'<w:pBdr {nsdecls("w")}>' + "".join(
-                f'<w:{side} w:val="single" w:sz="8" w:space="4" w:color="1F4E79"/>'
-                for side in ("top", "left", "bottom", "right")) + "</w:pBdr>"))
-        note.element.get_or_add_pPr().append(parse_xml(
-            f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="EEF3F8"/>'))
+        # A shaded box without borders: LibreOffice's PDF/UA export paints paragraph
+        # borders as untagged content (PDF/UA-1 7.1-3), its shading as an artifact.
+        note.element.get_or_add_pPr().insert_element_before(parse_xml(
+            f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="EEF3F8"/>'),
+            "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
+            "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
+            "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind")
         blank = styles.add_style("Blank Suggestion", WD_STYLE_TYPE.CHARACTER)
         blank.font.italic = True
         listp = styles["List Paragraph"]
@@ -253,11 +261,15 @@ class DocxWriter:
                 for c in cells:
                     for p in c.paragraphs:
                         p.paragraph_format.space_after = Pt(0)
-        rule = self.out.add_paragraph()
-        rule.paragraph_format.space_after = Pt(12)
-        rule._p.get_or_add_pPr().append(parse_xml(
-            f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="12" w:space="1" '
-            'w:color="000000"/></w:pBdr>'))
+            # Labels beside their values, read in order: no header row (see _ooxml).
+            _ooxml.layout_table(table._tbl, first_column=True)
+        # Space, not a rule, ends the title block: an empty paragraph drawn as a rule reads
+        # as a blank line, and LibreOffice's PDF/UA export leaves a paragraph border
+        # untagged (PDF/UA-1 7.1-3).
+        if info.table:
+            self.space_before = TITLE_BLOCK_AFTER
+        else:
+            self.out.paragraphs[-1].paragraph_format.space_after = Pt(TITLE_BLOCK_AFTER)
 
     def body(self) -> None:
         """Everything after the title block."""

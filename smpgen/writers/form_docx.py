@@ -30,6 +30,7 @@ from ..formlayout import (
     RETENTION_GAP,
     TITLE_GAP,
     TITLE_PAD,
+    TITLE_RULE,
     TITLE_SIZES,
     TITLE_SPACE,
     WIDTH,
@@ -91,10 +92,9 @@ class FormDocxWriter(DocxWriter):
     def title_block(self) -> None:
         self.inlines(self.paragraph("Jurisdiction"), self.doc.info.jurisdiction)
         title = self.paragraph("Title", self.form.title)
-        title._p.get_or_add_pPr().append(parse_xml(
-            f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="12" w:space="{TITLE_PAD:.0f}" '
-            'w:color="000000"/></w:pBdr>'))
-        title.paragraph_format.space_after = Pt(TITLE_SPACE)
+        # The PDF's rule under the title is space here, the same height: LibreOffice's
+        # PDF/UA export leaves a paragraph border untagged (PDF/UA-1 7.1-3).
+        title.paragraph_format.space_after = Pt(TITLE_PAD + TITLE_RULE + TITLE_SPACE)
 
     def body(self) -> None:
         form, layout = self.form, self.layout
@@ -103,6 +103,7 @@ class FormDocxWriter(DocxWriter):
         table = self.out.add_table(rows=0, cols=2)
         table.autofit = False
         _table_properties(table, borders=True, margins=(PAD_V, PAD_H, PAD_V, PAD_H))
+        _ooxml.layout_table(table._tbl)  # a form: each caption read before its field
         for line in layout.lines:
             self.line(table, line)
         closing = self.paragraph("Form Text")
@@ -143,6 +144,7 @@ class FormDocxWriter(DocxWriter):
         grid = target.add_table(rows=len(cell.grid), cols=columns)
         grid.autofit = False
         _table_properties(grid, borders=False, margins=(0.0, 0.0, CHOICE_GAP, PAD_H))
+        _ooxml.layout_table(grid._tbl)  # check boxes, read in order
         for column in grid.columns:
             column.width = Pt(width / columns)
         for line, row in zip(cell.grid, grid.rows, strict=True):

@@ -100,16 +100,12 @@ class HTMLWriter:
 
     def title_block(self) -> str:
         info = self.doc.info
-        meta = "".join(f"<div><dt>{escape(k)}</dt><dd>{self.inlines(v)}</dd></div>" if k else
-                       f'<div class="unlabelled"><dd>{self.inlines(v)}</dd></div>'
-                       for k, v in info.meta)
         out = [
             '<header class="title-block">\n',
             f'<p class="jurisdiction">{self.inlines(info.jurisdiction)}</p>\n',
             f'<h1 class="doc-title">{escape(info.title)}</h1>\n',
+            self.meta_block(),
         ]
-        if meta:
-            out.append(f'<dl class="doc-meta">{meta}</dl>\n')
         if info.table:
             cells = "".join(
                 f'<tr><th scope="row">{escape(k)}</th><td>'
@@ -125,6 +121,20 @@ class HTMLWriter:
                        "is; a bar in the margin marks every changed paragraph.</p>\n")
         out.append("</header>\n")
         return "".join(out)
+
+    def meta_block(self) -> str:
+        """The lines under the title (``Version: 1.0``, ``Status: ...``): one paragraph, or
+        a list of one item for each line. Not a ``<dl>``: WeasyPrint tags ``dt`` and ``dd``
+        (and any ``div`` grouping them) as list items of their own, which PDF/UA refuses
+        (an ``L`` holding a ``Div``, an ``LI`` outside an ``L``); a list item reading
+        "Version: 1.0" is read the same by a screen reader in the PDF and in a browser."""
+        items = [(f'<span class="label">{escape(k)}:</span> ' if k else "") + self.inlines(v)
+                 for k, v in self.doc.info.meta]
+        if not items:
+            return ""
+        if len(items) == 1:
+            return f'<p class="doc-meta">{items[0]}</p>\n'
+        return '<ul class="doc-meta">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>\n"
 
     # Blocks -------------------------------------------------------------------------
 

@@ -339,16 +339,18 @@ def _digest(*texts: str) -> bytes:
 
 def _write(document: Any, identifier: bytes, *, forms: bool, outlines: bool = False) -> bytes:
     def finish(doc: Any, pdf: Any) -> None:
+        _weasyprint.mend_structure(pdf)
         if forms:
             _weasyprint.mend_form_fields(pdf)
         if outlines:  # open with the bookmarks shown, as a packet of parts should
             pdf.catalog["PageMode"] = "/UseOutlines"
 
-    pdf: bytes = document.write_pdf(
-        pdf_variant=PDF_VARIANT,
-        pdf_identifier=identifier,
-        pdf_forms=forms,
-        custom_metadata=True,
-        finisher=finish,
-    )
+    with _weasyprint.errors_raised(repr(document.metadata.title or "a document")):
+        pdf: bytes = document.write_pdf(
+            pdf_variant=PDF_VARIANT,
+            pdf_identifier=identifier,
+            pdf_forms=forms,
+            custom_metadata=True,
+            finisher=finish,
+        )
     return pdf
