@@ -10,8 +10,10 @@ BIN := $(VENV)/bin
 example: setup
 	$(BIN)/smpgen render city_profiles/example-city.yaml
 
+# Test files run side by side, one per core (pytest-xdist); a file's tests stay in one
+# worker, so its module fixtures (a render, a browser, LibreOffice) are made once.
 test: setup-test lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 lint:
 	$(BIN)/ruff check smpgen tests $(wildcard benchmarks)

@@ -179,29 +179,36 @@ def _one_folder_each(profiles: list[Path]) -> None:
 
 
 def _render_one(path: Path, options: dict[str, Any]) -> BatchItem:
-    from .api import render
+    def job() -> BatchItem:
+        from .api import render
 
-    try:
         result = render(path, **options)
-    except SmpgenError as e:
-        return BatchItem(path, "failed", (), tuple(printable(e.format()).splitlines()), _peak())
-    except Exception as e:
-        return BatchItem(path, "failed", (), (f"{path}: internal error: {e!r}",), _peak())
-    return BatchItem(path, "rendered" if result.rendered else "unchanged", tuple(result.paths),
-                     _messages(result.warnings), _peak())
+        return BatchItem(path, "rendered" if result.rendered else "unchanged",
+                         tuple(result.paths), _messages(result.warnings), _peak())
+
+    return _guarded(path, job)
 
 
 def _upgrade_one(path: Path, options: dict[str, Any]) -> BatchItem:
-    from .api import upgrade
+    def job() -> BatchItem:
+        from .api import upgrade
 
-    try:
         result = upgrade(path, **options)
+        return BatchItem(path, result.status, tuple(result.written),
+                         tuple(printable(line) for line in result.lines()), _peak())
+
+    return _guarded(path, job)
+
+
+def _guarded(path: Path, job: Callable[[], BatchItem]) -> BatchItem:
+    """``job``'s item, or a failed one holding its located error lines: one profile's
+    failure never ends the batch."""
+    try:
+        return job()
     except SmpgenError as e:
         return BatchItem(path, "failed", (), tuple(printable(e.format()).splitlines()), _peak())
     except Exception as e:
         return BatchItem(path, "failed", (), (f"{path}: internal error: {e!r}",), _peak())
-    return BatchItem(path, result.status, tuple(result.written),
-                     tuple(printable(line) for line in result.lines()), _peak())
 
 
 def _messages(warnings: list[Problem]) -> tuple[str, ...]:
