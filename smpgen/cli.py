@@ -479,6 +479,25 @@ def deviations(obj: dict[str, Any], profile: Path) -> None:
         click.echo(printable(d.line()))
 
 
+@cli.command()
+@click.argument("folder", default="city_profiles", required=False,
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=0,
+              help="The port to listen on (default: a free one).")
+@click.option("--no-browser", is_flag=True, help="Do not open the page in a browser.")
+@click.pass_obj
+def serve(obj: dict[str, Any], folder: Path, port: int, no_browser: bool) -> None:
+    """Edit the profiles in FOLDER (city_profiles/ by default) in your browser: a form
+    for each city with its guidance, checked as you type, the policy previewed beside it,
+    saved back into the YAML with its comments kept, and its files to download. Listens
+    on 127.0.0.1 only; Ctrl-C stops it."""
+    from .serve import serve as run_server
+
+    run_server(folder, port=port, open_browser=not no_browser, templates=obj["templates"],
+               announce=lambda line: click.echo(printable(line)))
+    click.echo("Stopped.")
+
+
 GRADE_ORDER = {"critical": 0, "substantive": 1, "editorial": 2}
 
 

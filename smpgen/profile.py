@@ -22,7 +22,7 @@ from .fields import check_value, describe, field_type, group_model
 from .glyphs import missing_glyphs
 from .models import DEFAULT_MODEL, Model, get_model
 from .records import RecordsLaw, records_laws
-from .sourcefile import Loc, SourceFile, dotted, load_yaml, nearest_line
+from .sourcefile import Loc, SourceFile, dotted, load_yaml, nearest_line, parse_yaml
 from .variables import Variable, parse_group
 from .version import __version__
 
@@ -108,27 +108,16 @@ def profile_variables(model: Model) -> tuple[Variable, ...]:
 
 def load_profile(path: Path, *, draft: bool = False,
                  templates: Path | None = Path("templates"),
-                 model_version: str | None = None, customized: bool = True) -> Profile:
+                 model_version: str | None = None, customized: bool = True,
+                 raw: bytes | None = None) -> Profile:
     """Load ``path``; raise :class:`ProfileError` listing every problem, located.
     ``model_version`` renders another release of the model than the profile names (an
     upgrade's new text); without ``customized`` the city's customization folder is not
-    read (an upgrade checks it against the new release itself)."""
-    source = load_yaml(path)
-    model_id = source.data.get("model", DEFAULT_MODEL)
-    if not isinstance(model_id, str):
-        raise _one(source, ("model",), f"expected a model id, got {describe(model_id)}")
-    version = source.data.get("model_version") if model_version is None else model_version
-    if version is not None and not isinstance(version, str):
-        raise _one(source, ("model_version",), f"expected a release such as \"0.3.0\" "
-                   f"(in quotes), got {describe(version)}")
-    try:
-        model = get_model(model_id, templates, version)
-    except ModelError as e:
-        if "no model" in str(e):
-            raise _one(source, ("model",), str(e)) from None
-        if "no release" in str(e):
-            raise _one(source, ("model_version",), str(e)) from None
-        raise
+    read (an upgrade checks it against the new release itself). ``raw`` stands for the
+    file's bytes (the web editor's unsaved form): the profile they would make, located in
+    their own lines, the customization beside ``path`` still applying."""
+    source = load_yaml(path) if raw is None else parse_yaml(path, raw)
+    model = model_of(source, templates, model_version)
     variables = profile_variables(model)
     values, problems, missing = check_values(source, variables, draft=draft)
     _cross_checks(source, variables, problems)
@@ -154,6 +143,28 @@ def load_profile(path: Path, *, draft: bool = False,
         lines=source.lines,
         custom=custom,
     )
+
+
+def model_of(source: SourceFile, templates: Path | None,
+             model_version: str | None = None) -> Model:
+    """The model (at the release ``model_version``, else the one the profile names) a
+    profile's source names; a located :class:`ProfileError` when it names none that
+    loads."""
+    model_id = source.data.get("model", DEFAULT_MODEL)
+    if not isinstance(model_id, str):
+        raise _one(source, ("model",), f"expected a model id, got {describe(model_id)}")
+    version = source.data.get("model_version") if model_version is None else model_version
+    if version is not None and not isinstance(version, str):
+        raise _one(source, ("model_version",), f"expected a release such as \"0.3.0\" "
+                   f"(in quotes), got {describe(version)}")
+    try:
+        return get_model(model_id, templates, version)
+    except ModelError as e:
+        if "no model" in str(e):
+            raise _one(source, ("model",), str(e)) from None
+        if "no release" in str(e):
+            raise _one(source, ("model_version",), str(e)) from None
+        raise
 
 
 def _glyph_warnings(source: SourceFile, value: Any, loc: Loc) -> list[Problem]:
