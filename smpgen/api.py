@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import stat
@@ -216,18 +217,40 @@ def render_model(
     out_dir: str | Path = DEFAULT_OPTIONS.out_dir,
     templates: str | Path | None = DEFAULT_OPTIONS.templates,
     force: bool = DEFAULT_OPTIONS.force,
+    state: str | None = None,
+    publisher: str | None = None,
+    edition_date: dt.date | str | None = None,
+    label: str | None = None,
+    credit: str | None = None,
+    note: str | Path | None = None,
+    numbering: str | None = None,
+    heading_case: str | None = None,
 ) -> RenderResult:
-    """Render the model itself, as league staff publish it, into ``out_dir/<model id>/``."""
+    """Render the model itself, as league staff publish it, into ``out_dir/<model id>/``.
+
+    ``state`` (a postal code) makes a state edition: the state's records law and other
+    terms filled in, every city's value still blank, the files named for the state
+    (``social-media-policy-model-mn.pdf``). The rest set the edition's identity over what
+    the model's ``edition:`` sets: who publishes it, its date (``YYYY-MM-DD``), version
+    label and credit line, a Markdown ``note`` file printed first, its ``numbering``
+    (decimal, outline or headings) and ``heading_case`` (as-written or capitals)."""
     from . import bundle
     from .document import model_document
+    from .modelmanifest import chosen_edition
 
     options = _options(formats, out_dir, False, "model", templates, force, False, 1)
+    chosen = chosen_edition(publisher=publisher, date=edition_date, label=label, credit=credit,
+                            note=Path(note) if note is not None else None, numbering=numbering,
+                            heading_case=heading_case, state=state)
     loaded = get_model(model, options.templates)
     folder = options.out_dir / plain_name(
         loaded.id, f"{loaded.path}: the model's id names its output folder, and",
         "give the model another id")
-    doc = model_document(loaded)
-    files = document_files(doc, bundle.slug(doc.info.title) + "-model", options.formats)
+    edition = chosen.over(loaded.edition)
+    doc = model_document(loaded, edition)
+    stem = bundle.slug(doc.info.title) + "-model" + (f"-{edition.state.lower()}"
+                                                      if edition.state else "")
+    files = document_files(doc, stem, options.formats)
     with open_folder(folder, root=options.out_dir) as out:
         return RenderResult(out.write(files, force=options.force), [])
 

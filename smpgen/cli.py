@@ -241,17 +241,36 @@ def form_fill(obj: dict[str, Any], profile: Path, record: Path, formats: tuple[F
 
 @cli.command()
 @click.argument("model_id", default="city-social-media", metavar="[MODEL]")
+@click.option("--state", metavar="XX", help="A state edition: fill in the state's records law "
+              "and other terms (postal code, e.g. MN), leaving every city's value blank.")
+@click.option("--publisher", help="Who publishes this edition (default: the model's publisher).")
+@click.option("--edition-date", metavar="YYYY-MM-DD", help="The edition's date.")
+@click.option("--label", help="The version label of the title block, e.g. '2026 Edition' "
+              "(default: the model's version).")
+@click.option("--credit", help="A credit line printed at the foot of the title block.")
+@click.option("--note", type=click.Path(dir_okay=False, path_type=Path),
+              help="A Markdown file printed first, e.g. which memo to read before adopting.")
+@click.option("--numbering", metavar="SCHEME", help="decimal (default), outline or headings.")
+@click.option("--heading-case", metavar="CASE",
+              help="as-written or capitals (default: the numbering's own).")
 @format_option
 @out_option
 @force_option
 @click.pass_obj
-def model(obj: dict[str, Any], model_id: str, formats: tuple[Format, ...], out_dir: Path,
-          force: bool) -> None:
-    """Render a model as the league publishes it: blanks, suggestions, drafter's notes."""
+def model(obj: dict[str, Any], model_id: str, state: str | None, publisher: str | None,
+          edition_date: str | None, label: str | None, credit: str | None, note: Path | None,
+          numbering: str | None, heading_case: str | None, formats: tuple[Format, ...],
+          out_dir: Path, force: bool) -> None:
+    """Render a model as the league publishes it: blanks, suggestions, drafter's notes, and
+    each choice's alternatives. The edition's identity comes from the model's model.yaml
+    (edition:), then these options."""
     from .api import render_model
 
     _report(render_model(model_id, formats=formats or DEFAULT_OPTIONS.formats, out_dir=out_dir,
-                         templates=obj["templates"], force=force))
+                         templates=obj["templates"], force=force, state=state,
+                         publisher=publisher, edition_date=edition_date, label=label,
+                         credit=credit, note=note, numbering=numbering,
+                         heading_case=heading_case))
 
 
 @cli.command()

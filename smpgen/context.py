@@ -9,7 +9,7 @@ from typing import Any
 from .lint import roles
 from .models import Model
 from .profile import Profile, profile_variables
-from .records import RecordsLaw
+from .records import RecordsLaw, records_laws
 from .text import BlankList, Composite
 from .tree import Blank, Inline, Text, long_date, merge_text
 from .variables import Variable
@@ -42,11 +42,18 @@ def _inline_paragraphs(variables: tuple[Variable, ...], values: dict[str, Any]) 
             values[var.key] = " ".join(value.split())
 
 
-def model_context(model: Model) -> dict[str, Any]:
-    """The template context for the league edition: defaults, and a blank for every gap."""
+def model_context(model: Model, state: str | None = None) -> dict[str, Any]:
+    """The template context for the league edition: defaults, and a blank for every gap.
+    A state edition (``state``, a postal code) fills in what the state decides, its
+    records law and the other state terms (``records_law.*``), and leaves every city's
+    value blank."""
     values: dict[str, Any] = {}
     _defaults_or_blanks(profile_variables(model), values)
-    return _derive(values, model, None)
+    law = None
+    if state is not None:
+        law = records_laws()[state]
+        values["city"]["state"] = state
+    return _derive(values, model, law)
 
 
 def _defaults_or_blanks(variables: tuple[Variable, ...], into: dict[str, Any]) -> None:
@@ -71,8 +78,14 @@ def _defaults_or_blanks(variables: tuple[Variable, ...], into: dict[str, Any]) -
 
 
 def blank_for(var: Variable) -> Blank | BlankList:
-    """The blank that stands for ``var`` until a city fills it in."""
-    blank = Blank(var.name, var.suggestion)
+    """The blank that stands for ``var`` until a city fills it in. A value the league's
+    edition leaves blank although it has a default (``model_blank``) suggests that
+    default when the model gives no suggestion of its own: "________ (10)"."""
+    suggestion = var.suggestion
+    if not suggestion and var.model_blank and isinstance(var.default, str | int) \
+            and not isinstance(var.default, bool):
+        suggestion = str(var.default)
+    blank = Blank(var.name, suggestion)
     if var.type != "list":
         return blank
     assert var.item is not None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
 from typing import Any, Literal
 
 from .budget import render_budget
@@ -20,11 +22,12 @@ from .customize import (
 )
 from .errors import ModelError, Problem, ProfileError
 from .lint import all_warnings, section_of
-from .modelmanifest import SectionSpec
+from .modelmanifest import ModelEdition, SectionSpec
 from .models import Model
 from .numbering import Scheme, number_sections, references, scheme_for
 from .parse import parse_blocks, parse_section
-from .profile import Profile, model_provenance
+from .profile import Profile
+from .records import records_laws
 from .text import RenderedText, TextRenderer
 from .tree import (
     Blank,
@@ -32,12 +35,16 @@ from .tree import (
     Document,
     DocumentInfo,
     Inline,
+    ListBlock,
+    ListItem,
     Note,
     Paragraph,
     Section,
     Strong,
     Text,
+    XRef,
     long_date,
+    merge_text,
     plain,
 )
 
@@ -142,25 +149,159 @@ def _set_status(info: DocumentInfo, profile: Profile, status: Status) -> None:
     info.draft = status == "draft"
 
 
-def model_document(model: Model) -> Document:
-    """The league's edition: every blank visible, drafter's notes shown."""
-    context = model_context(model)
+def model_document(model: Model, edition: ModelEdition | None = None) -> Document:
+    """The league's edition: every blank visible, drafter's notes shown, each choice's
+    alternatives printed and labelled (the model's text writes them, see
+    :func:`alternative_label`), each optional section marked ``[Optional]``.
+
+    ``edition`` (the options of ``smpgen model``) over the model's own (``edition:`` in
+    its model.yaml) sets who publishes it, its date, version label and credit line, the
+    note read first, its numbering and heading style; ``edition.state`` fills in the
+    state's terms and leaves every city's value blank."""
+    edition = (edition or ModelEdition()).over(model.edition)
+    context = model_context(model, edition.state)
+    publisher = edition.publisher or model.publisher
+    numbering = edition.numbering or context["document"]["numbering"]
+    context["document"]["numbering"] = numbering
+    context["document"]["heading_case"] = edition.heading_case
+    law = records_laws()[edition.state] if edition.state else None
+    cities = f"{law.state_name} cities" if law else "cities"
+    meta: list[tuple[str, list[Inline]]] = [
+        ("Published by", [Text(publisher)]),
+        ("Version", [Text(edition.label or model.version)])]
+    if edition.date is not None:
+        meta.append(("Date", [Text(long_date(edition.date))]))
+    meta.append(("Status", [Text(f"Model policy for {cities} to adapt")]))
+    if edition.credit:
+        meta.append(("", [Text(edition.credit)]))
+    # No smpgen in the file's properties: the model and its publisher, and the state.
+    provenance = {"Model": f"{model.id} {model.version}", "Publisher": publisher}
+    if law is not None:
+        provenance["State"] = law.state
     info = DocumentInfo(
         jurisdiction=inlines_of(context["city"]["full_name"]),
         title=model.title,
-        meta=[("Version", [Text(model.version)]),
-              ("Status", [Text("Model policy for cities to adapt")])],
+        meta=meta,
         table=[],
         table_caption="",
         draft=False,
-        numbering=context["document"]["numbering"],
+        numbering=numbering,
         number_prefix=None,
         language=context["document"]["language"],
-        subject=f"Model {model.title.lower()} for cities to adapt",
-        provenance=model_provenance(model),
+        subject=f"Model {model.title.lower()} for {cities} to adapt",
+        date=edition.date,
+        provenance=provenance,
+        heading_case=edition.heading_case,
+        author=publisher,
     )
     context["edition"] = "model"
-    return _assemble(model, context, info, keep_notes=True, front_note=True)
+    doc = _assemble(model, context, info, keep_notes=True, front_note=True)
+    for section in doc.sections:
+        _name_lists_after_alternatives(section.blocks)
+    if edition.note:
+        doc.front.insert(0, _read_first(edition, context))
+    _mark_optional(model, doc)
+    return doc
+
+
+def alternative_label(item: ListItem) -> str | None:
+    """The label of ``item`` when it is one of the alternatives the league's edition
+    prints ("Option A \u2014 comments open", "[Optional] With Option B"), else None.
+
+    A model writes a choice's alternatives as a bulleted list, one item each: the item's
+    id starts with ``option-`` (or ``optional-`` for text a city may keep or leave out),
+    its first paragraph is the label in bold, and the clauses after it are the
+    alternative's text, each with its own id. Deleting the item deletes the alternative.
+    """
+    local = (item.id or "").rsplit(".", 1)[-1]
+    first = item.blocks[0] if item.blocks else None
+    if not local.startswith(("option-", "optional-")) or not isinstance(first, Paragraph):
+        return None
+    return plain(first.children)
+
+
+def _name_lists_after_alternatives(blocks: list[Block]) -> None:
+    """A list whose items carry no ids (one a loop writes) takes them from the clause
+    before it, ``grounds-1``, ``grounds-2``, ... (see :func:`smpgen.parse.name_clauses`).
+    After a choice's alternatives that clause is the last alternative; here the list takes
+    them from the clause the first alternative ends with instead, as in a city's policy,
+    where that alternative is the text before the list."""
+    for before, block in pairwise(blocks):
+        if not (isinstance(before, ListBlock) and isinstance(block, ListBlock) and
+                before.items and alternative_label(before.items[-1]) is not None):
+            continue
+        last = before.items[-1].id
+        ends = [b.id for b in before.items[0].blocks[1:] if isinstance(b, Paragraph) and b.id]
+        if ends and all(item.id == f"{last}-{n}" for n, item in enumerate(block.items, 1)):
+            for n, item in enumerate(block.items, 1):
+                item.id = f"{ends[-1]}-{n}"
+    for block in blocks:
+        if isinstance(block, Section):
+            _name_lists_after_alternatives(block.blocks)
+
+
+OPTIONAL_LABEL = "[Optional]"
+"""How the league's edition marks an optional section: a drafter's note that opens the
+section and starts with this, in bold."""
+
+
+def is_optional_section(section: Section) -> bool:
+    """Whether the league's edition marks ``section`` as one a city may leave out (its
+    first block is a note starting with :data:`OPTIONAL_LABEL` in bold); deleting the
+    section deletes it."""
+    first = section.blocks[0] if section.blocks else None
+    lead = first.blocks[0] if isinstance(first, Note) and first.blocks else None
+    return isinstance(lead, Paragraph) and bool(lead.children) and \
+        lead.children[0] == Strong([Text(OPTIONAL_LABEL)])
+
+
+def _mark_optional(model: Model, doc: Document) -> None:
+    """Open each optional section with a note that says so and names the clauses that
+    refer to it, which a city leaving the section out must reword."""
+    optional = {spec.id for spec in model.sections if spec.include_if}
+    numbered = scheme_for(doc.info).numbered
+    for section in doc.sections:
+        if section.id not in optional:
+            continue
+        citing = [other.id for other in doc.sections if other is not section and any(
+            t == section.id or t.startswith(section.id + ".") for t in _policy_refs(other.blocks))]
+        words: list[Inline] = [Strong([Text(OPTIONAL_LABEL)]),
+                               Text(" A city may keep this section or leave it out" +
+                                    ("; leaving it out renumbers the sections after it"
+                                     if numbered else ""))]
+        if citing:
+            words.append(Text(", and the " + ("reference" if len(citing) == 1 else "references")
+                              + " to it in "))
+            for i, target in enumerate(citing):
+                if i:
+                    words.append(Text(" and " if i == len(citing) - 1 else ", "))
+                words.append(XRef(target, first=i == 0, last=i == len(citing) - 1,
+                                  plural=len(citing) > 1))
+            words.append(Text(" must then be reworded"))
+        section.blocks.insert(0, Note([Paragraph(merge_text([*words, Text(".")]))]))
+
+
+def _policy_refs(blocks: Sequence[Block | ListItem]) -> list[str]:
+    """The sections the policy text among ``blocks`` refers to (drafter's notes left out)."""
+    found: list[str] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            found += references([block])
+        elif isinstance(block, ListBlock):
+            found += _policy_refs(block.items)
+        elif isinstance(block, ListItem | Section):
+            found += _policy_refs(block.blocks)
+    return found
+
+
+def _read_first(edition: ModelEdition, context: dict[str, Any]) -> Note:
+    """The edition's read-first note, its values filled in as in a city's own text."""
+    where = edition.note_path or "the note"
+    rendered = fill(TextFile("", Path(where), edition.note), lambda name: _value(context, name))
+    blocks: list[Block] = []
+    for block in parse_blocks(rendered, keep_notes=True, where=where):
+        blocks += block.blocks if isinstance(block, Note) else [block]
+    return Note(blocks)
 
 
 def _assemble(model: Model, context: dict[str, Any], info: DocumentInfo, *,

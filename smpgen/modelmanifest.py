@@ -6,16 +6,18 @@ models is :mod:`smpgen.models`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ModelFileError, ModelManifestError, Problem
 from .fields import MAX_LINE, MAX_PARAGRAPH, check_text, describe
-from .modelfiles import model_file
+from .modelfiles import model_file, read_model_bytes
+from .records import records_laws, suggest_state
 from .sourcefile import Loc, SourceFile, dotted
 from .variables import DeclarationError, Variable, parse_group
 
@@ -42,6 +44,52 @@ class SectionSpec:
     """Provision ids from PROVISIONS.md that this section covers."""
     include_if: str | None
     """Dotted name of a boolean variable that switches the section on; None: always on."""
+
+
+EDITION_KEYS = ("date", "label", "credit", "note", "numbering", "heading_case", "state")
+"""Every key of ``edition:``, how the league's edition of a model presents itself."""
+EDITION_NUMBERING = ("decimal", "outline", "headings")
+"""The numbering schemes the league's edition may use (``policy-number`` needs the policy
+number a city gives its policy)."""
+HEADING_CASES = ("as-written", "capitals")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelEdition:
+    """How the league's edition of a model (``smpgen model``) presents itself: what
+    ``edition:`` in its model.yaml sets (a variant's first, then the model it extends),
+    under what the command's options set. A field left empty falls back to the layer
+    below it, and at the bottom to the model's own. None of it changes a city's policy."""
+
+    publisher: str = ""
+    """Who publishes the edition; empty: the model's ``publisher``."""
+    date: dt.date | None = None
+    """The edition's date, printed in the title block and set in the files' properties."""
+    label: str = ""
+    """The version label of the title block, e.g. ``2026 Edition``; empty: the model's
+    version."""
+    credit: str = ""
+    """A line printed at the foot of the title block, e.g. who prepared the edition."""
+    note: str = ""
+    """The Markdown of a note printed before everything else, e.g. which memo to read
+    before adopting the model (it may print values, as a city's own text does)."""
+    note_path: str = ""
+    """Where ``note`` was read from, for messages."""
+    numbering: str | None = None
+    """One of :data:`EDITION_NUMBERING`; None: decimal."""
+    heading_case: str | None = None
+    """One of :data:`HEADING_CASES`; None: the numbering's own."""
+    state: str | None = None
+    """The postal code of the state whose terms the edition fills in (its records law,
+    retention, limitation period and open meetings law); None: they are blanks too."""
+
+    def over(self, base: ModelEdition) -> ModelEdition:
+        """This edition, each field it leaves empty taken from ``base``."""
+        mine = {f.name: getattr(self, f.name) for f in fields(self)}
+        if not self.note:
+            mine["note_path"] = base.note_path
+        return ModelEdition(**{name: value or getattr(base, name)
+                               for name, value in mine.items()})
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -84,6 +132,8 @@ class Model:
     """The model's releases, newest first, each with its graded changes."""
     extends: str | None = None
     """The id of the model a variant extends."""
+    edition: ModelEdition = ModelEdition()
+    """How the league's edition presents itself (``edition:``)."""
 
     def section_ids(self) -> set[str]:
         """The ids of every section the model can hold, a variant's own included."""
@@ -148,6 +198,7 @@ def check_manifest(source: SourceFile, folder: Path, origin: str) -> Model:
     summary = _mapping(raw, "council_summary", SUMMARY_KEYS, problem)
     for key, file in summary.items():
         _file(file, folder, ("council_summary", key), problem)
+    edition = _edition(raw.get("edition"), folder, problem)
     if problems:
         raise ModelManifestError("invalid model manifest", sorted(problems, key=lambda p: p.line))
     return Model(
@@ -164,13 +215,15 @@ def check_manifest(source: SourceFile, folder: Path, origin: str) -> Model:
         tracking_form=tracking_form,
         summary=summary,
         changelog=changelog,
+        edition=edition,
     )
 
 
 MANIFEST_KEYS = ("id", "title", "version", "publisher", "description", "front_note", "variables",
-                 "sections", "tracking_form", "council_summary", "changelog")
+                 "sections", "tracking_form", "council_summary", "changelog", "edition")
 """Every key a ``model.yaml`` may hold."""
-VARIANT_KEYS = ("id", "extends", "title", "version", "publisher", "description", "variables")
+VARIANT_KEYS = ("id", "extends", "title", "version", "publisher", "description", "variables",
+                "edition")
 """Every key the ``model.yaml`` of a variant (one that ``extends`` another) may hold; its
 changes to the text are in its ``custom/`` folder, in the format of a city's."""
 VARIANT_FOLDER = "custom"
@@ -192,6 +245,7 @@ class VariantSpec:
     path: Path
     """Its model.yaml."""
     lines: dict[Loc, int]
+    edition: ModelEdition = ModelEdition()
 
 
 def check_variant(source: SourceFile, folder: Path, origin: str) -> VariantSpec:
@@ -225,10 +279,11 @@ def check_variant(source: SourceFile, folder: Path, origin: str) -> VariantSpec:
     variables = parse_group(raw.get("variables") or {}, "", ("variables",), errors)
     for error in errors:
         problem(error.loc, str(error))
+    edition = _edition(raw.get("edition"), folder, problem)
     if problems:
         raise ModelManifestError("invalid model manifest", sorted(problems, key=lambda p: p.line))
     return VariantSpec(str(model_id), str(parent), title, version, publisher, description,
-                       variables, folder, origin, path, dict(source.lines))
+                       variables, folder, origin, path, dict(source.lines), edition)
 SECTION_KEYS = ("id", "title", "source", "covers", "include_if")
 """Every key of an entry of ``sections:``."""
 _TEXT_TYPES = frozenset({"text", "paragraph", "choice", "url", "email", "state", "integer", "date"})
@@ -349,6 +404,119 @@ def _text(value: Any, loc: Loc, problem: Report, *, limit: int = MAX_LINE,
     except ValueError as e:
         problem(loc, str(e))
         return ""
+
+
+def _edition(raw: Any, folder: Path, problem: Report) -> ModelEdition:
+    """The ``edition:`` mapping, each problem reported at its key; its note is read here,
+    so a model's files are read only while it loads."""
+    if raw is None:
+        return ModelEdition()
+    if not isinstance(raw, dict):
+        problem(("edition",), f"expected a mapping with any of: {', '.join(EDITION_KEYS)}")
+        return ModelEdition()
+    for key in raw:
+        if key not in EDITION_KEYS:
+            close = difflib.get_close_matches(str(key), EDITION_KEYS, n=1, cutoff=0.6)
+            problem(("edition", key), "unknown key; " + (f"did you mean '{close[0]}'?" if close
+                                                          else "expected one of: "
+                                                          f"{', '.join(EDITION_KEYS)}"))
+    date = raw.get("date")
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            date = False
+    if date is not None and (not isinstance(date, dt.date) or isinstance(date, dt.datetime)):
+        problem(("edition", "date"), "expected the edition's date as YYYY-MM-DD")
+        date = None
+    label, credit = (_text(raw[key], ("edition", key), problem) if key in raw else ""
+                     for key in ("label", "credit"))
+    note, note_path = "", ""
+    name = _file(raw.get("note"), folder, ("edition", "note"), problem)
+    if name is not None:
+        try:
+            note = check_text(read_model_bytes(model_file(folder, name), name).decode("utf-8"),
+                              multiline=True, limit=MAX_PARAGRAPH)
+            note_path = str(folder / name)
+        except ModelFileError:
+            pass  # reported by _file
+        except UnicodeDecodeError:
+            problem(("edition", "note"), f"{name} is not UTF-8 text; save it as UTF-8")
+        except ValueError as e:
+            problem(("edition", "note"), f"{name} {e}")
+    numbering, heading_case = (_one_of(raw.get(key), ("edition", key), allowed, problem)
+                               for key, allowed in (("numbering", EDITION_NUMBERING),
+                                                    ("heading_case", HEADING_CASES)))
+    state = raw.get("state")
+    if isinstance(state, str) and state.strip().upper() in records_laws():
+        state = state.strip().upper()
+    elif state is not None:
+        hint = suggest_state(str(state)) if isinstance(state, str) else ""
+        problem(("edition", "state"), f"{state!r} is not a state's two-letter postal code"
+                                      + (f"; {hint}" if hint else " (e.g. MN, TX or DC)"))
+        state = None
+    return ModelEdition(date=date, label=label, credit=credit, note=note, note_path=note_path,
+                        numbering=numbering, heading_case=heading_case, state=state)
+
+
+def chosen_edition(*, publisher: str | None = None, date: dt.date | str | None = None,
+                   label: str | None = None, credit: str | None = None,
+                   note: Path | None = None, numbering: str | None = None,
+                   heading_case: str | None = None, state: str | None = None) -> ModelEdition:
+    """The edition the options of ``smpgen model`` choose (each left out: the model's);
+    one :class:`~smpgen.errors.UserError` names every option that is wrong."""
+    from .errors import UserError
+    from .sourcefile import read_input
+
+    wrong: list[str] = []
+
+    def line(name: str, value: str | None) -> str:
+        try:
+            return check_text(value) if value is not None else ""
+        except ValueError as e:
+            wrong.append(f"{name} {e}")
+            return ""
+
+    publisher, label, credit = (line(name, value) for name, value in (
+        ("publisher", publisher), ("label", label), ("credit", credit)))
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            wrong.append(f"edition date {date!r} is not a date; write it YYYY-MM-DD")
+            date = None
+    text = ""
+    if note is not None:
+        try:
+            text = check_text(read_input(note).decode("utf-8"), multiline=True,
+                              limit=MAX_PARAGRAPH)
+        except UnicodeDecodeError:
+            wrong.append(f"note {note} is not UTF-8 text; save it as UTF-8")
+        except ValueError as e:
+            wrong.append(f"note {note} {e}")
+    for name, value, allowed in (("numbering", numbering, EDITION_NUMBERING),
+                                 ("heading case", heading_case, HEADING_CASES)):
+        if value is not None and value not in allowed:
+            wrong.append(f"{name} {value!r} is not one of: {', '.join(allowed)}")
+    if state is not None:
+        code = state.strip().upper()
+        if code not in records_laws():
+            hint = suggest_state(state)
+            wrong.append(f"state {state!r} is not a state's two-letter postal code"
+                         + (f"; {hint}" if hint else " (e.g. MN, TX or DC)"))
+        state = code
+    if wrong:
+        raise UserError("; ".join(wrong))
+    return ModelEdition(publisher=publisher, date=date, label=label, credit=credit, note=text,
+                        note_path=str(note) if note is not None else "",
+                        numbering=numbering, heading_case=heading_case, state=state)
+
+
+def _one_of(value: Any, loc: Loc, allowed: tuple[str, ...], problem: Report) -> str | None:
+    if value is None or value in allowed:
+        return None if value is None else str(value)
+    problem(loc, f"expected one of: {', '.join(allowed)}")
+    return None
 
 
 def _file(name: Any, folder: Path, loc: Loc, problem: Report) -> str | None:

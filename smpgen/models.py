@@ -200,8 +200,9 @@ def _find(model_id: str, local_dir: Path) -> tuple[Path, str] | None:
 
 @lru_cache(maxsize=64)
 def _variant(spec: VariantSpec, parent: Model) -> Model:
-    """``parent`` changed by the variant ``spec``: its own identity, its extra variables,
-    and its customization layered on the parent's."""
+    """``parent`` changed by the variant ``spec``: its own identity (its league edition's
+    over the parent's), its extra variables, and its customization layered on the
+    parent's."""
     from .customize import load_folder
 
     taken = {v.key for v in parent.variables}
@@ -220,7 +221,7 @@ def _variant(spec: VariantSpec, parent: Model) -> Model:
                    publisher=spec.publisher, description=spec.description or parent.description,
                    origin=spec.origin, variables=parent.variables + spec.variables,
                    layers=parent.layers + ((layer,) if layer else ()), home=spec.folder,
-                   extends=parent.id)
+                   extends=parent.id, edition=spec.edition.over(parent.edition))
 
 
 @lru_cache(maxsize=64)

@@ -197,6 +197,9 @@ class DocumentInfo:
     """``capitals`` or ``as-written``; None for the numbering scheme's own."""
     list_markers: tuple[str, ...] = ()
     """Markers of ordered lists by level, e.g. ``("(a)", "(i)")``; empty for the scheme's."""
+    author: str = ""
+    """Who the file's properties name as its author (the DOCX's creator, the PDF's and the
+    web page's author), e.g. the league that publishes a model; empty: smpgen."""
 
 
 @dataclass(slots=True)

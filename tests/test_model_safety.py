@@ -646,7 +646,7 @@ MANIFEST_ERRORS = [
                  id="version-number"),
     pytest.param("id: mini-policy", "id: mini-policy\nname: Mini", "name: Mini", "name",
                  "unknown key; expected one of: id, title, version, publisher, description, "
-                 "front_note, variables, sections, tracking_form, council_summary, changelog",
+                 "front_note, variables, sections, tracking_form, council_summary, changelog, edition",
                  id="unknown-key"),
     pytest.param("  categories: categories\n", "", "tracking_form:", "tracking_form",
                  "missing 'categories'; the form takes each of accounts, categories, coordinator, "

@@ -1,5 +1,6 @@
 """WordprocessingML that python-docx has no API for: numbering, fields, bookmarks,
-content controls, the DRAFT watermark, and reproducible zip entries."""
+check boxes, the DRAFT watermark, and reproducible zip entries (the blanks' content
+controls are in :mod:`._contentcontrols`)."""
 
 from __future__ import annotations
 
@@ -101,17 +102,6 @@ def id_bookmark(kind: str, ident: str) -> str:
     (``C``) id through Word and LibreOffice: ``_`` hides it from the bookmark list, and a
     digest of the id keeps it within Word's 40 characters (see :mod:`smpgen.wordimport`)."""
     return f"_{kind}" + hashlib.sha256(ident.encode()).hexdigest()[:20]
-
-
-def content_control(tag: str, title: str, runs: list[Any]) -> Any:
-    """A plain-text content control around ``runs``: Word tabs between the blanks."""
-    sdt = parse_xml(f"<w:sdt {W}><w:sdtPr><w:alias w:val={quoteattr(title)}/>"
-                    f"<w:tag w:val={quoteattr(tag)}/><w:showingPlcHdr/><w:text/></w:sdtPr>"
-                    "<w:sdtContent/></w:sdt>")
-    content = sdt.find(qn("w:sdtContent"))
-    for r in runs:
-        content.append(r)
-    return sdt
 
 
 def watermark_run(text: str) -> Any:

@@ -17,6 +17,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Inches, Pt, RGBColor
 
+from ..document import alternative_label
 from ..numbering import Numbered, Scheme, number_sections, ref_words, scheme_for
 from ..tree import (
     BLANK_LINE,
@@ -38,6 +39,7 @@ from ..tree import (
     plain,
 )
 from . import UnknownNode, _ooxml
+from ._contentcontrols import ValueStore, block_control
 
 NAME = "docx"
 FONT = "Times New Roman"
@@ -60,7 +62,8 @@ class DocxWriter:
         self.numbers: dict[str, Numbered] = number_sections(doc, self.scheme)
         self.bookmarks: dict[str, str] = {}
         self.next_bookmark = 0
-        """The last id given to a bookmark or a tracked change (one counter for both)."""
+        """The last id given to a bookmark, a tracked change or a content control (one
+        counter for all three, so every id in the file is unique)."""
         self.deleted = 0
         """How deep inside deleted text the writer is."""
         self.moves: dict[str, str] = {}
@@ -69,6 +72,10 @@ class DocxWriter:
         self.space_before = 0.0
         """Points of space before the next paragraph (the body's first, after a table)."""
         self._styles: dict[str, Any] = {}
+        self.values = ValueStore(" ".join([doc.info.title, *(
+            f"{k}={v}" for k, v in sorted(doc.info.provenance.items()))]))
+        """The blanks' content controls and the one value each variable is bound to (its
+        store's id made from what the document is: equal input, equal bytes)."""
         self.out = new_docx()
         self.numbering = self.out.part.numbering_part.element
 
@@ -80,6 +87,8 @@ class DocxWriter:
         self.title_block()
         self.body()
         self.properties()
+        if self.values:  # a document without blanks is as it was before they were bound
+            self.values.add_parts(self.out.part, self.out.styles.element)
         if self.doc.redline is not None:  # the attorney's own edits are tracked too
             settings = self.out.settings.element
             tab = settings.find(qn("w:defaultTabStop"))
@@ -169,6 +178,8 @@ class DocxWriter:
             "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
             "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
             "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind")
+        # No longer used (a blank is one run of placeholder text), kept so that a
+        # document without blanks is byte for byte what it was.
         blank = styles.add_style("Blank Suggestion", WD_STYLE_TYPE.CHARACTER)
         blank.font.italic = True
         listp = styles["List Paragraph"]
@@ -288,7 +299,7 @@ class DocxWriter:
         cp.title = _core_property(f"{plain(info.jurisdiction)} {info.title}")
         cp.subject = _core_property(info.subject)
         cp.language = info.language
-        cp.author = cp.last_modified_by = "smpgen"
+        cp.author = cp.last_modified_by = info.author or "smpgen"
         cp.keywords = "social media policy"
         cp.comments = "; ".join(f"{k}={v}" for k, v in sorted(info.provenance.items()))
         cp.category = "Policy"
@@ -338,6 +349,8 @@ class DocxWriter:
         ilvl = min(depth, 2)
         last: Any = None
         for item in node.items:
+            label = alternative_label(item)
+            start = len(self.body_elements())
             first = True
             for b in item.blocks:
                 if isinstance(b, ListBlock):
@@ -359,9 +372,17 @@ class DocxWriter:
                     self.mark(p, item.id)
                 first = False
                 last = p
+            if label is not None:  # one of a choice's alternatives: a control, to delete
+                self.next_bookmark += 1
+                block_control(item.id or "", label, self.next_bookmark,
+                              self.body_elements()[start:])
         if depth == 0 and not note and last is not None:
             # the list ends with the space a paragraph has after it, not an item's
             last.paragraph_format.space_after = Pt(8)
+
+    def body_elements(self) -> list[Any]:
+        """The body's paragraphs and tables so far (its section properties left out)."""
+        return [el for el in self.out.element.body if el.tag != qn("w:sectPr")]
 
     # Redlines -----------------------------------------------------------------------
 
@@ -470,14 +491,11 @@ class DocxWriter:
                         f'<w:rStyle {nsdecls("w")} w:val="Hyperlink"/>'))
                 p._p.append(link)
             case Blank():
-                runs = [p.add_run(BLANK_LINE)._r]
-                if node.suggestion:
-                    suggestion = p.add_run(f" ({node.suggestion})")
-                    suggestion._r.style = self.style("Blank Suggestion").style_id
-                    runs.append(suggestion._r)
-                for r in runs:
-                    p._p.remove(r)
-                p._p.append(_ooxml.content_control(node.name, node.name, runs))
+                self.next_bookmark += 1  # a control's id is unique among the bookmarks' too
+                prompt = BLANK_LINE + (f" ({node.suggestion})" if node.suggestion else "")
+                p._p.append(self.values.control(node.name, prompt, self.next_bookmark,
+                                                bound=not self.deleted, bold=bold,
+                                                italic=italic))
             case XRef():
                 before, after = ref_words(self.scheme, node)
                 switches = "\\w \\h" if self.scheme.numbered else "\\h"

@@ -38,10 +38,14 @@ from . import UnknownNode
 NAME = "html"
 
 
-def head_meta(description: str, date: dt.date | None, provenance: dict[str, str]) -> str:
-    """``<meta>`` elements: WeasyPrint copies them into the PDF's properties."""
-    items = [("description", description),
-             ("generator", f"smpgen {provenance.get('SmpgenVersion', '')}".strip())]
+def head_meta(description: str, date: dt.date | None, provenance: dict[str, str],
+              author: str = "") -> str:
+    """``<meta>`` elements: WeasyPrint copies them into the PDF's properties. The
+    generator is named only where the provenance records smpgen's version."""
+    items = [("description", description)]
+    items += [("author", author)] if author else []
+    if "SmpgenVersion" in provenance:
+        items.append(("generator", f"smpgen {provenance['SmpgenVersion']}"))
     if date is not None:
         items += [("dcterms.created", date.isoformat()), ("dcterms.modified", date.isoformat())]
     items += sorted(provenance.items())
@@ -80,7 +84,7 @@ class HTMLWriter:
         title = f"{plain(info.jurisdiction)} \u2014 {info.title}"
         classes = [f"numbering-{self.scheme.name}"] + (["capitals"] if self.scheme.capitals else [])
         classes += ["draft"] if info.draft else []
-        meta = head_meta(info.subject, info.date, info.provenance)
+        meta = head_meta(info.subject, info.date, info.provenance, info.author)
         parts = [
             "<!DOCTYPE html>\n",
             f'<html lang="{escape(info.language)}">\n<head>\n<meta charset="utf-8">\n',
