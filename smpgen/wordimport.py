@@ -454,8 +454,9 @@ _SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|~\"'])")
 def escape_markdown(text: str) -> str:
     """``text`` as Markdown that prints exactly it."""
     out = _SPECIAL.sub(r"\\\1", text)
-    out = re.sub(r"^(\s*)([-+=>]|\d+[.)])", r"\1\\\2", out)
-    return out
+    out = re.sub(r"^(\s*)([-+=>])", r"\1\\\2", out)
+    # A backslash escapes punctuation only: "1." at the start is escaped at its period.
+    return re.sub(r"^(\s*)(\d+)([.)])", r"\1\2\\\3", out)
 
 
 # The current text, as the writer prints it -------------------------------------------------

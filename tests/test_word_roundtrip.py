@@ -327,3 +327,20 @@ def test_only_a_regular_file_is_read(city: Path, tmp_path: Path, kind: str) -> N
     assert result.exit_code == 2
     assert ("not a regular file" if kind == "fifo" else "is a directory") in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("text", [
+    "1. The City shall post", "12) first", "- not a list", "+ plus", "> a quote", "= x",
+    "# not a heading", "a *star* and _under_ and `tick`", "[link](x) <b>tag</b> {#id}",
+    "back\\slash", "  3. indented"])
+def test_escaped_text_prints_exactly_itself(text: str) -> None:
+    """Every class of Markdown syntax at the start or inside a line: the escaped text
+    renders to a paragraph holding exactly the text."""
+    import html
+
+    from markdown_it import MarkdownIt
+
+    from smpgen.wordimport import escape_markdown
+
+    rendered = MarkdownIt("commonmark").render(escape_markdown(text))
+    assert rendered == f"<p>{html.escape(text.strip(), quote=False)}</p>\n"
