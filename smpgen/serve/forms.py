@@ -211,12 +211,35 @@ class Node:
         """The problems among its messages."""
         return [m for m in self.messages if m.level == "error"]
 
+    @property
+    def fits_input(self) -> bool:
+        """A date or integer leaf whose value the browser's date or number input can hold:
+        empty, a real ``YYYY-MM-DD`` date, a whole number. Such an input drops any other
+        value, so the form would post (and Save write) a blank where the file had, say,
+        ``February 9, 2027``: such a value is shown in a text input instead, with its
+        message beside it, until the person puts it right."""
+        value = self.value if isinstance(self.value, str) else ""
+        if not value:
+            return True
+        if self.spec.kind == "integer":
+            return _WHOLE.fullmatch(value) is not None
+        if self.spec.kind == "date":
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                return False
+            return _ISO_DATE.fullmatch(value) is not None  # 20270209 is ISO too, not for inputs
+        return True
+
     def walk(self) -> Iterator[Node]:
         """This node and every node below it."""
         yield self
         for child in self.children:
             yield from child.walk()
 
+
+_WHOLE = re.compile(r"-?[0-9]+")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 ABSENT: Any = object()
 """A field the file (or the posted form) does not hold at all."""

@@ -241,9 +241,9 @@ async def change_list(request: Request) -> Response:
     while target is not node and target.children:  # an entry: its first field
         target = target.children[0]
     target.focus = True
-    response = editor.page("_list.html", node=node, name=name)
-    response.headers["HX-Trigger"] = "smpgen-changed"
-    return response
+    # No HX-Trigger: it would fire before the swap and check the list as it was;
+    # editor.js checks the form after the new list is in place.
+    return editor.page("_list.html", node=node, name=name)
 
 
 def _item(target: str) -> tuple[str, int | None]:

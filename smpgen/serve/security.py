@@ -178,7 +178,10 @@ def _with_headers(send: Send, scope: Scope) -> Send:
 def _security_headers(static: bool) -> Iterable[tuple[str, str]]:
     yield "content-security-policy", EDITOR_CSP
     yield "x-frame-options", "DENY"
-    yield "referrer-policy", "no-referrer"
+    # same-origin: a form post then carries its Origin (with no-referrer Chromium sends
+    # "Origin: null", which the guard refuses as another site's), and no other site
+    # ever learns an address
+    yield "referrer-policy", "same-origin"
     yield "x-content-type-options", "nosniff"
     yield "cross-origin-opener-policy", "same-origin"
     yield "cross-origin-resource-policy", "same-origin"

@@ -40,6 +40,15 @@
         }, { once: true });
       }
     }
+    // A list grown or shrunk: check and preview the form as it is now, after the swap
+    // (the form's hx-sync is "this:replace").
+    var path = event.detail.pathInfo && event.detail.pathInfo.requestPath;
+    if (path && /\/list$/.test(path)) {
+      var form = document.getElementById("profile-form");
+      if (form) {
+        htmx.trigger(form, "smpgen-changed");
+      }
+    }
     if (event.detail.target && event.detail.target.id === "download-status") {
       var link = document.getElementById("download-link");
       if (link && link.dataset.auto) {
