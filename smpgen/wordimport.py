@@ -707,7 +707,8 @@ class _Plan:
                     found = clauses[cid]
                     before = clause_printed(found.node, self.scheme, self.numbers)
                     if before != para.text:
-                        para.markdown = self.values_kept(para.markdown, before, para.text)
+                        para.markdown = values_kept(para.markdown, before, para.text,
+                                                    self._value_names())
                         self._text(cid, para)
                         taken.changed.append(cid)
                         if own:
@@ -751,34 +752,10 @@ class _Plan:
                 if cid in shifted:
                     taken.moved.append(cid)
 
-    def values_kept(self, markdown: str, before: str, after: str) -> str:
-        """``markdown`` with each profile value the edit left as it was (printed as often
-        after the edit as before) written as ``{{ name }}`` again, so the clause still
-        follows the profile. A value that several fields share is left as typed."""
-        for value, name in self.value_names().items():
-            count = before.count(value)
-            if count and after.count(value) == count:
-                markdown = markdown.replace(escape_markdown(value), "{{ " + name + " }}")
-        return markdown
-
-    def value_names(self) -> dict[str, str]:
-        """The profile's values that name one field alone, longest first."""
+    def _value_names(self) -> dict[str, str]:
+        """:func:`value_names` of the profile, worked out once."""
         if self._values is None:
-            from .context import profile_context
-
-            found: dict[str, set[str]] = {}
-
-            def walk(node: Any, path: str) -> None:
-                if isinstance(node, dict):
-                    for key, value in node.items():
-                        walk(value, f"{path}.{key}" if path else str(key))
-                elif isinstance(node, str) and len(node) >= 6 and path.split(".")[0] in \
-                        _VALUE_GROUPS and path not in _NOT_VALUES:
-                    found.setdefault(node, set()).add(path)
-
-            walk(profile_context(self.profile), "")
-            self._values = {v: next(iter(p)) for v, p in sorted(
-                found.items(), key=lambda item: -len(item[0])) if len(p) == 1}
+            self._values = value_names(self.profile)
         return self._values
 
     def _text(self, cid: str, para: Para) -> None:
@@ -874,6 +851,41 @@ _VALUE_GROUPS = {"city", "officials", "records", "public_comments", "review", "b
 """The profile's groups whose values a changed clause may print again as ``{{ name }}``."""
 _NOT_VALUES = {"city.kind", "city.state", "city.state_name", "records_law.state"}
 """Values that are also ordinary words of the text ("City", "Minnesota")."""
+
+
+def value_names(profile: Profile) -> dict[str, str]:
+    """The profile's values that name one field alone, each with that field's dotted name
+    (``{"Lakeview": "city.name"}``), longest first: the values an edited clause may print
+    again as ``{{ name }}``. A value several fields share names none of them, so it is
+    not here."""
+    from .context import profile_context
+
+    found: dict[str, set[str]] = {}
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{path}.{key}" if path else str(key))
+        elif isinstance(node, str) and len(node) >= 6 and path.split(".")[0] in \
+                _VALUE_GROUPS and path not in _NOT_VALUES:
+            found.setdefault(node, set()).add(path)
+
+    walk(profile_context(profile), "")
+    return {v: next(iter(p)) for v, p in sorted(found.items(), key=lambda item: -len(item[0]))
+            if len(p) == 1}
+
+
+def values_kept(markdown: str, before: str, after: str, names: dict[str, str]) -> str:
+    """``markdown`` with each profile value the edit left as it was (printed as often
+    after the edit as before) written as ``{{ name }}`` again, so the clause still
+    follows the profile. ``before`` and ``after`` are the clause's printed words before
+    and after the edit; ``names`` is :func:`value_names` of the profile (longest first, so
+    a value inside a longer one is not written back into it)."""
+    for value, name in names.items():
+        count = before.count(value)
+        if count and after.count(value) == count:
+            markdown = markdown.replace(escape_markdown(value), "{{ " + name + " }}")
+    return markdown
 
 
 def _raw_units(text: str) -> dict[str, str]:

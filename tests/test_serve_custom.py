@@ -386,7 +386,8 @@ def test_every_clause_offered_reads_back_as_it_prints(client: TestClient, folder
                                                       example: str) -> None:
     """The Markdown the page offers for every clause of the model, saved as the city's
     text, builds the same policy: opening a clause and saving it changes nothing."""
-    from smpgen.serve.custom import load, page_view, put_unit, units_of
+    from smpgen.customtext import put_unit, units_of
+    from smpgen.serve.custom import load, page_view
 
     name = city(folder, f"offered-{example}", example)
     state = load(client.app.state.editor, name)
@@ -417,7 +418,7 @@ def _walk(parts: list[Any]) -> Iterator[Any]:
 
 
 def _inlines(doc: Any, clause: str) -> Any:
-    from smpgen.serve.custom import first_inlines
+    from smpgen.customtext import first_inlines
 
     found = find_clause(list(doc.sections), clause)
     assert found is not None
