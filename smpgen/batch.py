@@ -79,13 +79,7 @@ def render_many(
     from .api import current_render
     from .parallel import cores as count
 
-    results: dict[Path, BatchItem] = {}
-
-    def finish(item: BatchItem) -> None:
-        results[item.profile] = item
-        if on_done:
-            on_done(item)
-
+    results, finish = _collector(on_done)
     _one_folder_each(profiles)
     # Profiles whose outputs are current are told apart here, without starting a worker.
     todo = []
@@ -120,6 +114,17 @@ def upgrade_many(
     ``merged``, ``conflicts``) or ``failed``, its messages the upgrade's report."""
     from .parallel import cores as count
 
+    results, finish = _collector(on_done)
+    _one_folder_each(profiles)
+    options = {"to": to, "out_dir": out_dir, "templates": templates, "force": force}
+    _in_workers(_upgrade_one, profiles, options, count(jobs), finish, "upgrading")
+    return [results[p] for p in profiles]
+
+
+def _collector(on_done: Callable[[BatchItem], None] | None
+               ) -> tuple[dict[Path, BatchItem], Callable[[BatchItem], None]]:
+    """Where a batch's items go as they end, by profile, and the call that puts each
+    there (telling ``on_done``)."""
     results: dict[Path, BatchItem] = {}
 
     def finish(item: BatchItem) -> None:
@@ -127,10 +132,7 @@ def upgrade_many(
         if on_done:
             on_done(item)
 
-    _one_folder_each(profiles)
-    options = {"to": to, "out_dir": out_dir, "templates": templates, "force": force}
-    _in_workers(_upgrade_one, profiles, options, count(jobs), finish, "upgrading")
-    return [results[p] for p in profiles]
+    return results, finish
 
 
 def _in_workers(task: Callable[[Path, dict[str, Any]], BatchItem], todo: list[Path],

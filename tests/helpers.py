@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -133,3 +134,24 @@ def serialize(node: Any) -> Any:
     if isinstance(node, dict):
         return tuple(sorted((k, serialize(v)) for k, v in node.items()))
     return node
+
+
+def profiles_copy(tmp_path_factory: Any, name: str) -> Path:
+    """A copy of city_profiles/ (customizations and adopted versions included) in a
+    fresh temporary folder."""
+    target = tmp_path_factory.mktemp(name) / "profiles"
+    shutil.copytree(REPO / "city_profiles", target, symlinks=True)
+    return target
+
+
+@contextlib.contextmanager
+def editor_client(folder: Path, port: int, token: str) -> Iterator[Any]:
+    """A TestClient for ``smpgen serve``'s app on ``folder``, as if it listened on
+    127.0.0.1:``port`` with ``token``."""
+    from starlette.testclient import TestClient
+
+    from smpgen.serve.app import create_app
+
+    app = create_app(folder, port=port, templates=None, token=token)
+    with TestClient(app, base_url=f"http://127.0.0.1:{port}", follow_redirects=False) as c:
+        yield c

@@ -9,7 +9,6 @@ import hashlib
 import io
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from urllib.parse import quote, urlencode
 import httpx
 import pytest
 import yaml
-from helpers import REPO
+from helpers import REPO, editor_client, profiles_copy
 from pypdf import PdfReader
 
 with warnings.catch_warnings():
@@ -38,7 +37,6 @@ from smpgen.models import get_model
 from smpgen.profile import load_profile
 from smpgen.scaffold import init_text
 from smpgen.schema import profile_schema
-from smpgen.serve.app import create_app
 from smpgen.serve.loading import load_text
 
 PORT = 8765
@@ -50,16 +48,12 @@ EXAMPLES = sorted(p.name for p in (REPO / "city_profiles").glob("*.yaml"))
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of city_profiles/ (customizations and adopted versions included)."""
-    target = tmp_path_factory.mktemp("serve") / "profiles"
-    shutil.copytree(REPO / "city_profiles", target, symlinks=True)
-    return target
+    return profiles_copy(tmp_path_factory, "serve")
 
 
 @pytest.fixture(scope="module")
 def client(folder: Path) -> Iterator[TestClient]:
-    app = create_app(folder, port=PORT, templates=None, token=TOKEN)
-    with TestClient(app, base_url=f"http://127.0.0.1:{PORT}", follow_redirects=False) as c:
+    with editor_client(folder, PORT, TOKEN) as c:
         yield c
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from helpers import REPO
+from helpers import editor_client, profiles_copy
 
 with warnings.catch_warnings():
     # Starlette 1.x asks for httpx2, and warns when its test client runs on httpx.
@@ -26,7 +26,6 @@ from smpgen.customize import clauses_of, find_clause
 from smpgen.deviations import clause_text, deviations
 from smpgen.document import policy_document
 from smpgen.profile import Profile, load_profile
-from smpgen.serve.app import create_app
 
 PORT = 8766
 TOKEN = "test-token-custom-0123456789"
@@ -37,15 +36,12 @@ CLAUSE = "comment-removal.only-remover"
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("serve-custom") / "profiles"
-    shutil.copytree(REPO / "city_profiles", target, symlinks=True)
-    return target
+    return profiles_copy(tmp_path_factory, "serve-custom")
 
 
 @pytest.fixture(scope="module")
 def client(folder: Path) -> Iterator[TestClient]:
-    app = create_app(folder, port=PORT, templates=None, token=TOKEN)
-    with TestClient(app, base_url=f"http://127.0.0.1:{PORT}", follow_redirects=False) as c:
+    with editor_client(folder, PORT, TOKEN) as c:
         yield c
 
 
