@@ -424,7 +424,7 @@ def test_the_pdf_downloads(driver: WebDriver, server: Server, downloads: Path) -
 
 PAGES = ["index", "edit council", "edit annotated", "edit model", "edit redline",
          "new city refused", "new city made", "unreadable profile", "page not found",
-         "profile not found"]
+         "profile not found", "own text"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -474,6 +474,9 @@ def test_axe_finds_nothing(page: str, driver: WebDriver, server: Server, tmp_pat
         driver.get(server.url + "/edit/broken-mn.yaml")
         listed = by_id(driver, "problem-list").text
         assert listed.startswith("Problem: line 4: YAML syntax error"), listed
+    elif page == "own text":  # the city's own text: every clause, the deviation list
+        driver.get(server.url + "/edit/granite-bay-co.yaml/custom")
+        assert "Livestreams of Public Meetings" in driver.page_source
     elif page == "page not found":
         driver.get(server.url + "/no/such/page")
         assert "Not found" in driver.find_element("tag name", "h1").text
