@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} before\n")
     series: list[Series] = []
     with tempfile.TemporaryDirectory(prefix="smpgen-latency-") as work, \
-            _server(Path(work)) as url, _browser(Path(work)) as driver:
+            _server(Path(work)) as url, _browser() as driver:
         for city in cities:
             for view in args.views:
                 series.append(_measure(driver, url, city, view, args.repeat))
@@ -151,36 +151,13 @@ def _server(work: Path) -> Iterator[str]:
 
 
 @contextmanager
-def _browser(work: Path) -> Iterator[WebDriver]:
-    """Headless Chromium as the HTML check starts it, but reaching 127.0.0.1 (every other
-    name and address resolves to nowhere; https, ws and ftp are blocked)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
+def _browser() -> Iterator[WebDriver]:
+    """Headless Chromium as the HTML check starts it, but reaching 127.0.0.1."""
+    from smpgen.checks.html import browser
 
-    from smpgen.checks import html as checks_html
-
-    args = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
-            if a.startswith("--host-resolver-rules=") else
-            "--window-size=1400,900" if a.startswith("--window-size=") else a
-            for a in checks_html._BROWSER_ARGS]
-    options = Options()
-    options.binary_location = str(checks_html.CHROMIUM)
-    for arg in (*args, f"--user-data-dir={work}/chromium"):
-        options.add_argument(arg)
-    if os.geteuid() == 0:
-        options.add_argument("--no-sandbox")
-    service = Service(executable_path=str(checks_html.CHROMEDRIVER),
-                      env={**os.environ, "TMPDIR": str(work)})
-    driver = webdriver.Chrome(options=options, service=service)
-    try:
+    with browser(local=True, window="1400,900") as driver:
         driver.set_page_load_timeout(TIMEOUT)
-        driver.execute_cdp_cmd("Network.enable", {})
-        driver.execute_cdp_cmd("Network.setBlockedURLs",
-                               {"urls": ["https://*", "ws://*", "wss://*", "ftp://*"]})
         yield driver
-    finally:
-        driver.quit()
 
 
 def _measure(driver: WebDriver, url: str, city: str, view: str, repeat: int) -> Series:

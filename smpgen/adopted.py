@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import os
 import shutil
@@ -109,9 +110,9 @@ def keep(profile: Profile) -> Path | None:
         write_new(staging / META, (header + yaml.safe_dump(meta, sort_keys=False)).encode())
         os.rename(staging, target)  # a folder that appeared meanwhile is left alone
         fsync_folder(home)
-    except FileExistsError:
-        return None
     except OSError as e:
+        if e.errno in (errno.EEXIST, errno.ENOTEMPTY):
+            return None  # another render kept this version meanwhile: its copy stays
         raise OutputError(f"cannot keep the adopted version in {target}: "
                           f"{e.strerror or e}") from None
     finally:

@@ -168,10 +168,10 @@ def packet(
     path = Path(profile)
     folder = options.out_dir / output_name(path)
     loaded = load_profile(path, draft=options.draft, templates=options.templates)
+    kept = latest(path) if redline is True or redline == "adopted" else None
     against = redline if isinstance(redline, str) else \
-        ("adopted" if latest(path) is not None else "model") if redline else None
+        ("adopted" if kept is not None else "model") if redline else None
     base = bundle.redline_base(loaded, against, options.templates) if against else None
-    kept = latest(path) if against == "adopted" else None
     job = "packet" + (" draft" if draft else "") + (f" redline {against}" if against else "") \
         + (f" {kept.folder.name}" if kept else "")
     return _produce(options, folder, job, loaded,

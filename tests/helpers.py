@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
+import subprocess
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -155,3 +157,21 @@ def editor_client(folder: Path, port: int, token: str) -> Iterator[Any]:
     app = create_app(folder, port=port, templates=None, token=token)
     with TestClient(app, base_url=f"http://127.0.0.1:{port}", follow_redirects=False) as c:
         yield c
+
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+"""Debian's python3-uno works with this Python only: the tests that drive LibreOffice
+through UNO run their scripts with it."""
+
+
+@functools.cache
+def uno_missing() -> str | None:
+    """Why LibreOffice cannot be driven through UNO here (what to install), or None."""
+    if shutil.which("soffice") is None:
+        return "needs LibreOffice (soffice)"
+    try:
+        probe = subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True,
+                               timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return f"needs {SYSTEM_PYTHON}"
+    return "needs python3-uno (import uno)" if probe.returncode else None

@@ -196,3 +196,22 @@ def test_the_example_citys_adopted_version_is_kept_in_the_repository() -> None:
     kept = latest(REPO / "city_profiles" / "lakeview-mn.yaml")
     assert kept is not None and kept.adopted.isoformat() == "2026-10-06"
     assert kept.profile.read_bytes() == (REPO / "city_profiles" / "lakeview-mn.yaml").read_bytes()
+
+
+def test_a_second_render_keeping_the_same_version_at_once_leaves_the_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two renders of an adopted profile at once: the one that finds the version kept by
+    the other between its look and its rename keeps nothing, says nothing, and leaves
+    the other's copy and no scraps behind."""
+    import smpgen.adopted as adopted
+
+    path = copy_city(tmp_path)
+    render(path)
+    kept = tmp_path / "lakeview-mn.adopted" / "2026-10-06"
+    before = {p.name: p.read_bytes() for p in kept.iterdir()}
+    real = adopted.lstat
+    monkeypatch.setattr(adopted, "lstat", lambda p: None if p == kept else real(p))
+    profile = load_profile(path, templates=REPO / "templates")
+    assert adopted.keep(profile) is None
+    assert {p.name: p.read_bytes() for p in kept.iterdir()} == before
+    assert sorted(p.name for p in kept.parent.iterdir()) == ["2026-10-06"]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import HERE, REPO, W, pdf_pages
+from helpers import HERE, REPO, SYSTEM_PYTHON, W, pdf_pages, uno_missing
 from lxml import etree
 
 import smpgen
@@ -314,21 +314,7 @@ def test_libreoffice_fills_every_control_from_the_part(libreoffice: Converted,
 
 # A round trip through LibreOffice --------------------------------------------------------
 
-SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's python3-uno works with this Python only
-
-
-def _uno() -> str | None:
-    if shutil.which("soffice") is None:
-        return "needs LibreOffice (soffice)"
-    try:
-        probe = subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True,
-                               timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return f"needs {SYSTEM_PYTHON}"
-    return "needs python3-uno (import uno)" if probe.returncode else None
-
-
-@pytest.mark.skipif(_uno() is not None, reason="needs LibreOffice and python3-uno")
+@pytest.mark.skipif(uno_missing() is not None, reason=uno_missing() or "")
 def test_libreoffice_saving_the_file_keeps_the_bindings(rendered: dict[str, Path],
                                                         tmp_path: Path) -> None:
     """LibreOffice 7.4 opens each control as an input field and saves it back as a

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import REPO, W, run
+from helpers import REPO, SYSTEM_PYTHON, W, run, uno_missing
 from lxml import etree
 
 from smpgen.document import policy_document
@@ -25,7 +25,6 @@ from smpgen.profile import load_profile
 from smpgen.tree import Text
 from smpgen.writers.docx import write_docx
 
-UNO_PYTHON = "/usr/bin/python3"
 READER = Path(__file__).parent / "uno_redlines.py"
 CHANGES = ("ins", "del", "moveFrom", "moveTo")
 
@@ -254,16 +253,10 @@ def test_html_and_pdf_redlines(city: Path) -> None:
     assert "CITY DISCRETION OVER ACCOUNTS" in text.upper()  # deleted, and still shown
 
 
-def _uno_ready() -> bool:
-    if not shutil.which("soffice"):
-        return False
-    return subprocess.run([UNO_PYTHON, "-c", "import uno"], capture_output=True).returncode == 0
-
-
-@pytest.mark.skipif(not _uno_ready(), reason="LibreOffice with python3-uno is needed")
+@pytest.mark.skipif(uno_missing() is not None, reason=uno_missing() or "")
 def test_libreoffice_reads_the_redline(city: Path) -> None:
     def read(path: Path, mode: str) -> dict[str, Any]:
-        done = subprocess.run([UNO_PYTHON, str(READER), str(path), mode], capture_output=True,
+        done = subprocess.run([SYSTEM_PYTHON, str(READER), str(path), mode], capture_output=True,
                               text=True, timeout=180)
         assert done.returncode == 0, done.stderr
         data: dict[str, Any] = json.loads(done.stdout)

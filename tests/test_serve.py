@@ -37,7 +37,6 @@ from smpgen.models import get_model
 from smpgen.profile import load_profile
 from smpgen.scaffold import init_text
 from smpgen.schema import profile_schema
-from smpgen.serve.loading import load_text
 
 PORT = 8765
 TOKEN = "test-token-0123456789"
@@ -233,8 +232,8 @@ def test_an_unchanged_form_saves_the_file_as_it_was(client: TestClient, folder: 
 def test_the_loader_of_unsaved_text_is_load_profile(folder: Path) -> None:
     for name in EXAMPLES:
         path = folder / name
-        saved, unsaved = load_profile(path, templates=None), load_text(path, path.read_bytes(),
-                                                                       templates=None)
+        saved, unsaved = load_profile(path, templates=None), load_profile(
+            path, raw=path.read_bytes(), templates=None)
         assert unsaved.values == saved.values and unsaved.warnings == saved.warnings
         assert unsaved.sha256 == saved.sha256 and unsaved.missing == saved.missing
         assert (unsaved.custom and unsaved.custom.digest) == (saved.custom and saved.custom.digest)

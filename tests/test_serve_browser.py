@@ -27,7 +27,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -51,11 +50,6 @@ T = TypeVar("T")
 
 WAIT = 20.0
 """Seconds a page, a preview or a download may take before a test gives up."""
-BLOCKED = ("https://*", "ws://*", "wss://*", "ftp://*")
-"""Schemes the browser may not use at all (plain http reaches 127.0.0.1 only)."""
-LOCAL_ONLY = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
-"""Every name and address resolves to nowhere, but the loopback address the server is on
-(the check's own rule, ``MAP * ~NOTFOUND``, maps 127.0.0.1 away too)."""
 
 _RUN_AXE = """
 const done = arguments[arguments.length - 1];
@@ -131,39 +125,18 @@ def driver(downloads: Path) -> Iterator[WebDriver]:
     """One headless Chromium for the module, set up as the HTML check sets it up, but
     reaching 127.0.0.1; Selenium Manager is made to fail should selenium ever ask it for
     a browser or a driver."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.selenium_manager import SeleniumManager
 
     def no_downloads(*_args: object) -> dict[str, str]:
         raise AssertionError("selenium asked Selenium Manager for a browser or a driver")
 
-    args = [LOCAL_ONLY if a.startswith("--host-resolver-rules=") else
-            "--window-size=1400,900" if a.startswith("--window-size=") else a
-            for a in checks_html._BROWSER_ARGS]
-    with tempfile.TemporaryDirectory(prefix="smpgen-chromium-") as scratch, \
-            pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch:
         patch.setattr(SeleniumManager, "binary_paths", no_downloads)
-        options = Options()
-        options.binary_location = str(checks_html.CHROMIUM)
-        for arg in (*args, f"--user-data-dir={scratch}/profile"):
-            options.add_argument(arg)
-        if os.geteuid() == 0:  # Chromium's sandbox refuses to start as root
-            options.add_argument("--no-sandbox")
-        service = Service(executable_path=str(checks_html.CHROMEDRIVER),
-                          env={**os.environ, "TMPDIR": scratch})
-        browser = webdriver.Chrome(options=options, service=service)
-        try:
+        with checks_html.browser(local=True, window="1400,900") as browser:
             browser.set_page_load_timeout(WAIT)
-            browser.set_script_timeout(60)
-            browser.execute_cdp_cmd("Network.enable", {})
-            browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": list(BLOCKED)})
             browser.execute_cdp_cmd("Browser.setDownloadBehavior",
                                     {"behavior": "allow", "downloadPath": str(downloads)})
             yield browser
-        finally:
-            browser.quit()
 
 
 # Helpers -------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import time
 import zipfile
@@ -19,25 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from helpers import HERE, W, run
+from helpers import HERE, SYSTEM_PYTHON, W, run, uno_missing
 from lxml import etree
 
-SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's python3-uno works with this Python only
 SCRIPT = HERE / "uno_edit.py"
 
 
-def _why_not() -> str | None:
-    if shutil.which("soffice") is None:
-        return "needs LibreOffice (soffice)"
-    try:
-        probe = subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True,
-                               timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return f"needs {SYSTEM_PYTHON}"
-    return "needs python3-uno (import uno)" if probe.returncode else None
-
-
-WHY_NOT = _why_not()
+WHY_NOT = uno_missing()
 pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=WHY_NOT or "")
 
 FIELD = "Council Members and Open Meetings"  # a REF field's text in "This policy does not govern"

@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import W, docx_text, run
+from helpers import SYSTEM_PYTHON, W, docx_text, run, uno_missing
 from lxml import etree
 
 PROFILE = Path(__file__).parent.parent / "city_profiles" / "lakeview-mn.yaml"
-UNO_PYTHON = "/usr/bin/python3"
 EDITOR = Path(__file__).parent / "uno_edit.py"
 
 
@@ -254,13 +253,8 @@ def test_a_damaged_file_is_refused(city: Path, tmp_path: Path) -> None:
 
 # Edited in LibreOffice itself ------------------------------------------------------------
 
-def _uno_ready() -> bool:
-    if not shutil.which("soffice") or not EDITOR.exists():
-        return False
-    return subprocess.run([UNO_PYTHON, "-c", "import uno"], capture_output=True).returncode == 0
-
-
-uno = pytest.mark.skipif(not _uno_ready(), reason="LibreOffice with python3-uno is needed")
+uno = pytest.mark.skipif(uno_missing() is not None or not EDITOR.exists(),
+                         reason=uno_missing() or "the LibreOffice editor script is missing")
 
 
 def edit_in_libreoffice(src: Path, dst: Path, edits: list[dict[str, str]], *,
@@ -268,7 +262,7 @@ def edit_in_libreoffice(src: Path, dst: Path, edits: list[dict[str, str]], *,
     spec = dst.with_suffix(".json")
     spec.write_text(json.dumps({"track_changes": track_changes, "accept_all": accept_all,
                                 "edits": edits}), encoding="utf-8")
-    done = subprocess.run([UNO_PYTHON, str(EDITOR), str(src), str(dst), str(spec)],
+    done = subprocess.run([SYSTEM_PYTHON, str(EDITOR), str(src), str(dst), str(spec)],
                           capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
 

@@ -42,12 +42,13 @@ AXE_TIMEOUT = 60
 """Seconds axe-core may take on one page (a long policy takes about one)."""
 
 _BROWSER_ARGS = ("--headless=new", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-extensions", "--no-first-run", "--window-size=1280,1024",
+                 "--disable-extensions", "--no-first-run",
                  # No traffic of the browser's own (updates of its components, its
-                 # search engine, accounts): no name resolves, and the services are off.
-                 "--host-resolver-rules=MAP * ~NOTFOUND", "--disable-background-networking",
-                 "--disable-component-update", "--disable-domain-reliability",
-                 "--disable-sync")
+                 # search engine, accounts): the services are off, and no name resolves
+                 # (_RESOLVE, which may spare the loopback address).
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-domain-reliability", "--disable-sync")
+_RESOLVE = "--host-resolver-rules=MAP * ~NOTFOUND"
 _OFFLINE = ("http://*", "https://*", "ws://*", "wss://*", "ftp://*")
 
 # Runs axe and hands back only what a Finding needs (the full result is large).
@@ -77,7 +78,7 @@ def check_html(paths: list[Path], *, chromium: Path = CHROMIUM,
     what to install."""
     pages = [(path, _page(path)) for path in paths]  # an unreadable file fails before the browser
     findings: list[Finding] = []
-    with _browser(chromium, chromedriver) as driver:
+    with browser(chromium, chromedriver) as driver:
         axe = _axe_source()
         for path, root in pages:
             found = _run_axe(driver, path, axe)
@@ -103,8 +104,11 @@ def _markup(path: Path, root: Any) -> list[Finding]:
 # The browser and axe --------------------------------------------------------------------
 
 @contextmanager
-def _browser(chromium: Path, chromedriver: Path) -> Iterator[WebDriver]:
-    """A headless Chromium session, kept off the network, closed on leaving."""
+def browser(chromium: Path = CHROMIUM, chromedriver: Path = CHROMEDRIVER, *,
+            local: bool = False, window: str = "1280,1024") -> Iterator[WebDriver]:
+    """A headless Chromium session, kept off the network, closed on leaving. With
+    ``local`` it reaches 127.0.0.1 over plain http (a server of smpgen's own, such as
+    ``smpgen serve`` under test) and nothing else."""
     for program, package in ((chromium, "chromium"), (chromedriver, "chromium-driver")):
         if not (program.is_file() and os.access(program, os.X_OK)):
             raise BrowserError(
@@ -119,12 +123,15 @@ def _browser(chromium: Path, chromedriver: Path) -> Iterator[WebDriver]:
     except ImportError as e:
         raise BrowserError("checking HTML drives Chromium with selenium, which is not installed: "
                            "pip install selenium") from e
+    resolve = f"{_RESOLVE}, EXCLUDE 127.0.0.1" if local else _RESOLVE
+    blocked = [u for u in _OFFLINE if not (local and u == "http://*")]
     # The browser's profile and its temporary files live in a folder of its own, removed
     # afterwards (Chromium otherwise leaves a folder in /tmp for every session).
     with tempfile.TemporaryDirectory(prefix="smpgen-chromium-") as scratch:
         options = Options()
         options.binary_location = str(chromium)
-        for arg in (*_BROWSER_ARGS, f"--user-data-dir={scratch}/profile"):
+        for arg in (*_BROWSER_ARGS, resolve, f"--window-size={window}",
+                    f"--user-data-dir={scratch}/profile"):
             options.add_argument(arg)
         if os.geteuid() == 0:  # Chromium's sandbox refuses to start as root
             options.add_argument("--no-sandbox")
@@ -141,7 +148,7 @@ def _browser(chromium: Path, chromedriver: Path) -> Iterator[WebDriver]:
             driver.set_page_load_timeout(PAGE_TIMEOUT)
             driver.set_script_timeout(AXE_TIMEOUT)
             driver.execute_cdp_cmd("Network.enable", {})
-            driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": list(_OFFLINE)})
+            driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": blocked})
             yield driver
         finally:
             driver.quit()

@@ -4,9 +4,9 @@ files to download, all made by the library code the CLI uses.
 
 The form's values become a profile the way a person's edit of the file would: put into
 the file's own text (:mod:`smpgen.serve.roundtrip`), then loaded as ``smpgen validate``
-loads a file (:func:`smpgen.serve.loading.load_text`). So the messages are the located
-messages of ``validate`` (and its warnings), and what is checked is exactly what Save
-writes.
+loads a file (:func:`smpgen.profile.load_profile` given the bytes). So the messages
+are the located messages of ``validate`` (and its warnings), and what is checked is
+exactly what Save writes.
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from typing import Literal
 
 from ..errors import Problem, ProfileError, UserError
 from ..models import Model
-from ..profile import Profile
+from ..profile import Profile, load_profile, model_of
 from ..sourcefile import SourceFile, parse_yaml
 from ..tree import Document
 from .forms import FormField, Message, Node, Posted, attach, build, form_spec, read
-from .loading import load_text, model_of
 from .roundtrip import updated_text
 from .store import Folder, ProfileFile
 
@@ -136,13 +135,13 @@ def _examined(draft: Draft, templates: Path | None) -> Draft:
     raw = draft.text.encode("utf-8")
     path = draft.file.path
     try:
-        draft.profile = load_text(path, raw, templates=templates)
+        draft.profile = load_profile(path, raw=raw, templates=templates)
         changed = drift(draft.profile)
         draft.warnings = all_warnings(draft.profile) + ([changed] if changed else [])
     except ProfileError as e:
         draft.problems = e.problems
         try:
-            draft.profile = load_text(path, raw, draft=True, templates=templates)
+            draft.profile = load_profile(path, raw=raw, draft=True, templates=templates)
             draft.drafted = True
         except ProfileError:
             draft.profile = None
